@@ -1,0 +1,1 @@
+"""rPPG estimators (the attackers), heart-rate metrics and the evaluation face region."""

@@ -1,0 +1,1 @@
+"""The streaming core: ring buffer, planner worker, per-frame path and the runner."""
