@@ -1,0 +1,1 @@
+"""Desktop integration: remembered settings and the tray icon."""
