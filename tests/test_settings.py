@@ -40,7 +40,7 @@ def test_missing_file_gives_defaults(cfg: Path) -> None:
 
 
 def test_round_trip(cfg: Path) -> None:
-    s = st.Settings(camera="/dev/video2", width=1280, height=720, fps=25, mode="deidentify+spoof-hr",
+    s = st.Settings(camera="/dev/vidéo2 \"q\"\\\\\t", width=1280, height=720, fps=25, mode="deidentify+spoof-hr",
                     target_bpm=92.5, on_failure="black", mjpeg_port=8090, preview=True)
     assert st.save_settings(s) == cfg
     assert st.load_settings() == s

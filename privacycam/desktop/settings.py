@@ -6,6 +6,7 @@ back to the defaults (for that value, or for all of them), never raising.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -13,8 +14,6 @@ import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
-
-import tomli_w
 
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import MAX_BPM, MIN_BPM, Mode, parse_mode
@@ -125,13 +124,23 @@ def load_settings(path: Path | None = None) -> Settings:
     return Settings(**good)
 
 
+def _toml_value(value: str | int | float | bool) -> str:
+    """A TOML scalar; JSON's string escapes are all valid TOML basic-string escapes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write ``settings`` atomically; returns the path written."""
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    header = "# PrivacyCam settings; command-line flags override them.\n"
-    tmp.write_text(header + tomli_w.dumps(asdict(settings)), encoding="utf-8")
+    lines = [f"{name} = {_toml_value(value)}" for name, value in asdict(settings).items()]
+    text = "# PrivacyCam settings; command-line flags override them.\n" + "\n".join(lines) + "\n"
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return path
 
