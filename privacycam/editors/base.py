@@ -1,0 +1,66 @@
+"""The editor interface: window of canonical crops in, a plan of edits for coming frames out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from privacycam.modes import Mode
+
+
+@dataclass(frozen=True)
+class Window:
+    """The recent past in canonical face space, oldest first.
+
+    ``crops``: (T, S, S, 3) uint8 BGR canonical crops of the *original* frames;
+    ``masks``: (T, S, S) float32 skin mask in canonical space; ``timestamps``: (T,) seconds.
+    """
+
+    crops: np.ndarray
+    masks: np.ndarray
+    timestamps: np.ndarray
+
+    @property
+    def fps(self) -> float:
+        if len(self.timestamps) < 2:
+            return 30.0
+        return float((len(self.timestamps) - 1) / max(1e-6, self.timestamps[-1] - self.timestamps[0]))
+
+    def cell_means(self, grid: int) -> tuple[np.ndarray, np.ndarray]:
+        """Skin-weighted mean colour per ``grid`` x ``grid`` cell: ((T,g,g,3) BGR, (T,g,g) coverage)."""
+        masks = self.masks.astype(np.float32)
+        weighted = self.crops.astype(np.float32) * masks[..., None]
+        size = (grid, grid)
+        sums = np.stack([cv2.resize(w, size, interpolation=cv2.INTER_AREA) for w in weighted])
+        cover = np.stack([cv2.resize(m, size, interpolation=cv2.INTER_AREA) for m in masks])
+        means = sums / np.maximum(cover, 1e-6)[..., None]
+        return means, cover
+
+
+class Plan(ABC):
+    """Planned edits for the frames still to be sent, as a function of time.
+
+    ``drive`` is the mode's signal at that moment (the target pulse value for spoof-hr,
+    the decoy value for erase), so the pulse stays phase-continuous across plans.
+    """
+
+    made_at: float  # timestamp of the newest frame the plan has seen
+
+    @abstractmethod
+    def edit_at(self, timestamp: float, drive: float) -> np.ndarray:
+        """(g, g, 3) float32 BGR additive edit in grey levels, covering the canonical square."""
+
+
+class Editor(ABC):
+    """Makes plans from windows. Runs in the planner thread, never in the per-frame path."""
+
+    name: str = "editor"
+    backend: str = "numpy"
+    min_window_s: float = 2.0  # shortest history worth planning from
+
+    @abstractmethod
+    def plan(self, window: Window, mode: Mode) -> Plan:
+        """Plan the edits for the coming frames."""

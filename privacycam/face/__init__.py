@@ -1,0 +1,1 @@
+"""Face landmarks, the skin mask and the canonical face space."""

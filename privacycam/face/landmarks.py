@@ -1,0 +1,106 @@
+"""MediaPipe face mesh → smoothed 468 landmarks of the largest face in the frame."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging quiet
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@dataclass(frozen=True)
+class FaceObservation:
+    """Landmarks of the chosen (largest) face, in pixel coordinates of the full frame."""
+
+    landmarks: np.ndarray  # (468, 2) float32, x then y
+    face_count: int  # how many faces the mesh found (the largest is used)
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """Integer bounding box (x0, y0, x1, y1) of the landmarks."""
+        x0, y0 = np.floor(self.landmarks.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(self.landmarks.max(axis=0)).astype(int)
+        return int(x0), int(y0), int(x1), int(y1)
+
+
+def _face_area(points: np.ndarray) -> float:
+    span = points.max(axis=0) - points.min(axis=0)
+    return float(span[0] * span[1])
+
+
+class LandmarkSmoother:
+    """Motion-adaptive exponential smoothing (a One-Euro-style filter) of landmark tracks.
+
+    Slow drift is smoothed hard (a steady mask does not flicker); fast motion passes almost
+    unfiltered (the mask does not lag behind a moving head).
+    """
+
+    def __init__(self, slow_alpha: float = 0.35, fast_px: float = 6.0) -> None:
+        self._slow_alpha = slow_alpha
+        self._fast_px = fast_px
+        self._state: np.ndarray | None = None
+
+    def reset(self) -> None:
+        self._state = None
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        if self._state is None or self._state.shape != points.shape:
+            self._state = points.astype(np.float32).copy()
+            return self._state.copy()
+        speed = float(np.median(np.linalg.norm(points - self._state, axis=1)))
+        alpha = min(1.0, self._slow_alpha + (1.0 - self._slow_alpha) * speed / self._fast_px)
+        self._state = (self._state + alpha * (points - self._state)).astype(np.float32)
+        return self._state.copy()
+
+
+class FaceTracker:
+    """Runs the MediaPipe face mesh on each frame and returns the largest face, smoothed.
+
+    Frames wider than ``max_width`` are downscaled for the mesh only (landmarks are scaled
+    back), which keeps 720p frames as cheap as 480p ones.
+    """
+
+    def __init__(self, max_faces: int = 2, max_width: int = 640, smooth: bool = True) -> None:
+        import mediapipe as mp
+
+        self._mesh = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=False,
+            max_num_faces=max_faces,
+            refine_landmarks=False,
+            min_detection_confidence=0.5,
+            min_tracking_confidence=0.5,
+        )
+        self._max_width = max_width
+        self._smoother = LandmarkSmoother() if smooth else None
+
+    def close(self) -> None:
+        self._mesh.close()
+
+    def reset(self) -> None:
+        """Forget the track (call on a frame-size change or after the face was lost)."""
+        if self._smoother is not None:
+            self._smoother.reset()
+
+    def observe(self, image_bgr: np.ndarray) -> FaceObservation | None:
+        """Landmarks of the largest face in ``image_bgr``, or None when there is no face."""
+        h, w = image_bgr.shape[:2]
+        scale = min(1.0, self._max_width / float(w))
+        small = image_bgr if scale == 1.0 else cv2.resize(
+            image_bgr, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_AREA
+        )
+        result = self._mesh.process(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
+        faces = result.multi_face_landmarks or []
+        if not faces:
+            self.reset()
+            return None
+        candidates = [
+            np.array([(p.x * w, p.y * h) for p in face.landmark], dtype=np.float32) for face in faces
+        ]
+        points = max(candidates, key=_face_area)
+        if self._smoother is not None:
+            points = self._smoother(points)
+        return FaceObservation(landmarks=points, face_count=len(faces))
