@@ -14,7 +14,7 @@ import numpy as np
 
 from privacycam.editors.base import Editor, Plan
 from privacycam.face.canonical import CanonicalWarp
-from privacycam.face.landmarks import FaceTracker
+from privacycam.face.landmarks import FaceObservation, FaceTracker
 from privacycam.face.skin_mask import skin_mask
 from privacycam.frames import Frame, as_bgr
 from privacycam.modes import Mode
@@ -78,6 +78,8 @@ class FilterPipeline:
         self._previous_plan: Plan | None = None
         self._seam_frames = 0
         self._last_sent: np.ndarray | None = None
+        self._last_face: FaceObservation | None = None
+        self._last_box: tuple[int, int, int, int] | None = None
         self._times_ms: deque[float] = deque(maxlen=120)
         self._stamps: deque[float] = deque(maxlen=60)
         self._stats = StreamStats(mode=mode.label(), backend=editor.backend)
@@ -116,8 +118,13 @@ class FilterPipeline:
         self._tracker.close()
 
     # ----- per-frame path -----
-    def process(self, frame: Frame) -> ProcessedFrame:
-        """Filter one frame. Never raises for bad frames: it passes them through and says why."""
+    def process(self, frame: Frame, load: int = 0) -> ProcessedFrame:
+        """Filter one frame. Never raises for bad frames: it passes them through and says why.
+
+        ``load`` is the runner's overload level: 0 normal; 1 behind schedule (reuse the last
+        face geometry instead of running the face mesh); 2 far behind (apply ``on_failure``
+        without editing).
+        """
         start = time.perf_counter()
         self._stats.frames_in += 1
         try:
@@ -136,13 +143,23 @@ class FilterPipeline:
         decoy_value = self._decoy.advance()
         if mode.is_off:
             return self._finish(start, frame, ProcessedFrame(image, False, "mode off"))
-        result = self._edit(image, frame.timestamp, mode, target_value if mode.spoof else decoy_value)
+        self._stats.over_budget = load > 0
+        if load >= 2:
+            self._stats.events["overload: fail-safe"] = self._stats.events.get("overload: fail-safe", 0) + 1
+            return self._finish(start, frame, self._failed(image, "over budget", {}, self._last_box))
+        drive = target_value if mode.spoof else decoy_value
+        result = self._edit(image, frame.timestamp, mode, drive, reuse_face=load == 1)
         return self._finish(start, frame, result)
 
-    def _edit(self, image: np.ndarray, timestamp: float, mode: Mode, drive: float) -> ProcessedFrame:
+    def _edit(self, image: np.ndarray, timestamp: float, mode: Mode, drive: float, reuse_face: bool) -> ProcessedFrame:
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        face = self._tracker.observe(image)
+        if reuse_face and self._last_face is not None:
+            face = self._last_face
+            self._stats.events["overload: reused landmarks"] = self._stats.events.get("overload: reused landmarks", 0) + 1
+        else:
+            face = self._tracker.observe(image)
+            self._last_face = face
         timings["landmarks"] = _ms(t)
         self._stats.face_found = face is not None
         self._stats.face_count = 0 if face is None else face.face_count
@@ -153,6 +170,7 @@ class FilterPipeline:
         height, width = image.shape[:2]
         x0, y0, x1, y1 = face.box
         box = (max(0, x0 - 2), max(0, y0 - 2), min(width, x1 + 2), min(height, y1 + 2))
+        self._last_box = box
         if box[2] - box[0] < 16 or box[3] - box[1] < 16:
             return ProcessedFrame(image, False, "face too small", timings_ms=timings)
 
@@ -210,6 +228,8 @@ class FilterPipeline:
         self._planner.reset()
         self._plan = self._previous_plan = None
         self._last_sent = None
+        self._last_face = None
+        self._last_box = None
 
     def _finish(self, start: float, frame: Frame, result: ProcessedFrame) -> ProcessedFrame:
         elapsed = _ms(start)

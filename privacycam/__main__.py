@@ -1,0 +1,5 @@
+import sys
+
+from privacycam.cli import main
+
+sys.exit(main())

@@ -1,0 +1,165 @@
+"""``privacycam bench``: per-stage timing (median, p95, p99), fps, added latency, drops and
+CPU use at 640x480 and 1280x720, on a generated face clip (no camera needed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+from privacycam.io.sources import SyntheticSource
+from privacycam.modes import Mode
+from privacycam.options import add_filter_arguments, make_editor, mode_from_args
+from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+from privacycam.stream.runner import StreamRunner
+
+SIZES = ((640, 480), (1280, 720))
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    array = np.asarray(values, dtype=np.float64)
+    if array.size == 0:
+        return {"median": float("nan"), "p95": float("nan"), "p99": float("nan"), "n": 0}
+    return {
+        "median": float(np.median(array)),
+        "p95": float(np.percentile(array, 95)),
+        "p99": float(np.percentile(array, 99)),
+        "n": int(array.size),
+    }
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _NullSink:
+    def __init__(self) -> None:
+        self.written = 0
+        self.write_times: list[float] = []
+
+    def write(self, image: np.ndarray) -> None:
+        self.written += 1
+        self.write_times.append(time.monotonic())
+
+
+class _StampedSource:
+    """Wraps a live source and records when each frame became available."""
+
+    def __init__(self, source: SyntheticSource) -> None:
+        self.source = source
+        self.is_live = source.is_live
+        self.arrivals: dict[int, float] = {}
+
+    def __iter__(self):
+        for frame in self.source:
+            self.arrivals[frame.index] = time.monotonic()
+            yield frame
+
+    def close(self) -> None:
+        self.source.close()
+
+
+def bench_size(size: tuple[int, int], mode: Mode, editor_name: str, seconds: float, warmup: int = 30) -> dict:
+    """Throughput (unpaced, every frame timed per stage) and a paced 30-fps live run."""
+    width, height = size
+    frames = int(seconds * 30)
+    # 1) per-stage timings, frames back to back, planner in its worker thread as live
+    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0))
+    stages: dict[str, list[float]] = {}
+    cpu0, wall0 = _cpu_seconds(), time.perf_counter()
+    for frame in SyntheticSource(width, height, 30.0, frames=frames + warmup):
+        result = pipeline.process(frame)
+        if frame.index >= warmup:
+            for stage, ms in result.timings_ms.items():
+                stages.setdefault(stage, []).append(ms)
+    wall = time.perf_counter() - wall0
+    cpu = _cpu_seconds() - cpu0
+    stats = pipeline.stats()
+    pipeline.close()
+    throughput = {
+        "stages_ms": {stage: _summary(v) for stage, v in stages.items()},
+        "fps_capacity": float(1000.0 / np.mean(stages["total"])),
+        "cpu_percent": 100.0 * cpu / wall,
+        "frames_protected": stats.frames_protected,
+        "frames": stats.frames_out,
+        "planner_runs": stats.plans_made,
+    }
+    # 2) live: paced 30 fps source → runner → sink; end-to-end added latency and drops
+    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0))
+    source = _StampedSource(SyntheticSource(width, height, 30.0, frames=frames + warmup, realtime=True))
+    sink = _NullSink()
+    runner = StreamRunner(source, pipeline, sink)
+    indices: list[int] = []
+    runner.on_frame = lambda frame, _result: indices.append(frame.index)
+    cpu0, wall0 = _cpu_seconds(), time.perf_counter()
+    report = runner.run()
+    wall = time.perf_counter() - wall0
+    cpu = _cpu_seconds() - cpu0
+    pipeline.close()
+    latency = [
+        (written - source.arrivals[index]) * 1000.0
+        for index, written in zip(indices, sink.write_times)
+        if index >= warmup
+    ]
+    live = {
+        "fps_out": sink.written / wall,
+        "frames_in": frames + warmup,
+        "frames_out": sink.written,
+        "frames_dropped": report.stats.frames_dropped,
+        "frames_protected": report.stats.frames_protected,
+        "overload_events": {k: v for k, v in report.stats.events.items() if k.startswith("overload")},
+        "added_latency_ms": _summary(latency),
+        "cpu_percent": 100.0 * cpu / wall,
+    }
+    return {"size": f"{width}x{height}", "throughput": throughput, "live": live}
+
+
+def format_table(results: list[dict]) -> str:
+    """Human-readable table of :func:`bench_size` results."""
+    lines = []
+    for r in results:
+        t, live = r["throughput"], r["live"]
+        lines.append(f"== {r['size']} ==  capacity {t['fps_capacity']:.1f} fps, CPU {t['cpu_percent']:.0f}%")
+        lines.append(f"  {'stage':<12} {'median':>8} {'p95':>8} {'p99':>8}  (ms)")
+        for stage, s in t["stages_ms"].items():
+            lines.append(f"  {stage:<12} {s['median']:8.2f} {s['p95']:8.2f} {s['p99']:8.2f}")
+        lat = live["added_latency_ms"]
+        lines.append(
+            f"  live @30fps: out {live['fps_out']:.1f} fps, {live['frames_out']}/{live['frames_in']} frames, "
+            f"dropped {live['frames_dropped']}, protected {live['frames_protected']}, "
+            f"added latency median {lat['median']:.1f} / p95 {lat['p95']:.1f} / p99 {lat['p99']:.1f} ms, "
+            f"CPU {live['cpu_percent']:.0f}%, overload {live['overload_events'] or 'none'}"
+        )
+    return "\n".join(lines)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="time every stage at 640x480 and 1280x720 (table, or --json)",
+        description="Per-frame timing of each stage, capacity fps, and a paced 30-fps live run with added latency.",
+    )
+    add_filter_arguments(parser, default_mode="spoof-hr 90")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each run (default 10)")
+    parser.add_argument("--sizes", default="640x480,1280x720", help="comma-separated WxH list")
+    parser.add_argument("--json", nargs="?", const="-", metavar="PATH", help="write JSON (to PATH, or stdout)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    mode = mode_from_args(args.mode)
+    sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.sizes.split(",")]
+    results = [bench_size(size, mode, args.editor, args.seconds) for size in sizes]
+    payload = {"mode": mode.label(), "editor": args.editor, "seconds": args.seconds, "results": results}
+    if args.json == "-":
+        print(json.dumps(payload, indent=1))
+    else:
+        print(format_table(results))
+        if args.json:
+            Path(args.json).write_text(json.dumps(payload, indent=1))
+    return 0

@@ -1,0 +1,51 @@
+"""Command-line options shared by the live, process, bench and tray commands."""
+
+from __future__ import annotations
+
+import argparse
+
+from privacycam.errors import PrivacyCamError
+from privacycam.modes import Mode, parse_mode
+from privacycam.stream.pipeline import ON_FAILURE
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | None = "spoof-hr 75") -> None:
+    """--mode MODE [BPM], --editor, --on-failure, --seed."""
+    parser.add_argument(
+        "--mode",
+        nargs="+",
+        metavar=("MODE", "BPM"),
+        default=default_mode.split() if default_mode else None,
+        help="off | erase | spoof-hr BPM | deidentify | deidentify+spoof-hr BPM"
+        + (f" (default: {default_mode})" if default_mode else ""),
+    )
+    parser.add_argument("--editor", default="auto", help="pulse editor: auto | spectral (default: auto)")
+    parser.add_argument(
+        "--on-failure",
+        choices=ON_FAILURE,
+        default=None,
+        help="what to send when a face is visible but cannot be protected (default: passthrough)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the target pulse and dithering")
+
+
+def mode_from_args(values: list[str]) -> Mode:
+    """Parse ``--mode`` values such as ``['spoof-hr', '90']`` or ``['erase']``."""
+    if not values or len(values) > 2:
+        raise PrivacyCamError("--mode takes a mode name and, for spoof-hr, a heart rate: --mode spoof-hr 90")
+    bpm = None
+    if len(values) == 2:
+        try:
+            bpm = float(values[1])
+        except ValueError:
+            raise PrivacyCamError(f"heart rate must be a number, got {values[1]!r}") from None
+    return parse_mode(values[0], bpm)
+
+
+def make_editor(name: str):
+    """The editor named on the command line ('auto' picks the best available)."""
+    from privacycam.editors.spectral import SpectralEditor
+
+    if name in ("auto", "spectral"):
+        return SpectralEditor()
+    raise PrivacyCamError(f"unknown editor {name!r}: choose auto or spectral")
