@@ -48,6 +48,7 @@ class Plan(ABC):
     """
 
     made_at: float  # timestamp of the newest frame the plan has seen
+    pulse_hz: float | None = None  # the real pulse rate the plan measured, if it did
 
     @abstractmethod
     def edit_at(self, timestamp: float, drive: float) -> np.ndarray:

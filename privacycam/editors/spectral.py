@@ -51,6 +51,28 @@ def dominant_frequency(signal: np.ndarray, times: np.ndarray) -> float:
     return best
 
 
+def pulse_signature(fundamental: np.ndarray) -> np.ndarray:
+    """The real pulse's spatial-colour pattern (g, g, 3) from its cos/sin fit coefficients.
+
+    The pulse at each cell and channel is ``a cos(wt) + b sin(wt)``; the pattern is the
+    in-phase real part along the principal common phase, with the pulse's amplitude. Any
+    linear estimator reads a signal injected along it exactly as it reads the real pulse.
+    """
+    z = (fundamental[0] - 1j * fundamental[1]).ravel()
+    theta = 0.5 * np.angle(np.sum(z * z))
+    pattern = np.real(z * np.exp(-1j * theta))
+    return pattern.reshape(fundamental.shape[1:]).astype(np.float32)
+
+
+def _limit_to_physiology(coef: np.ndarray, mean_colour: np.ndarray, max_rel: float) -> np.ndarray:
+    """Scale down cells whose fitted "pulse" exceeds ``max_rel`` of their brightness: a
+    blood-volume pulse is well under 1-2 %; anything larger is motion or lighting."""
+    amplitude = np.sqrt((coef**2).sum(axis=0))  # (g, g, 3)
+    limit = max_rel * np.maximum(mean_colour, 1.0)
+    factor = np.minimum(1.0, limit / np.maximum(amplitude, 1e-9)).min(axis=-1, keepdims=True)
+    return coef * factor[None]
+
+
 @dataclass
 class SpectralPlan(Plan):
     """Cancel = minus the fitted pulse continued in time; inject = drive x injection map."""
@@ -61,6 +83,7 @@ class SpectralPlan(Plan):
     inject_map: np.ndarray  # (g, g, 3) grey levels per unit drive
     cancel_gain: float
     max_age_s: float
+    pulse_hz: float | None = None
 
     def edit_at(self, timestamp: float, drive: float) -> np.ndarray:
         edit = drive * self.inject_map
@@ -78,9 +101,11 @@ class SpectralPlan(Plan):
 class SpectralEditor(Editor):
     """Pulse cancellation by causal sinusoid prediction plus injection of the drive signal.
 
-    ``inject_rel``: injected amplitude as a fraction of skin brightness per unit drive;
-    ``inject_floor``: the injected amplitude in grey levels is at least ``outshout`` times
-    the measured real pulse amplitude, so an uncancelled residual is out-shouted.
+    The drive is injected along the measured real pulse's own spatial-colour signature at
+    ``outshout`` times its amplitude (so whatever reads the real pulse reads the drive
+    louder, and an uncancelled residual is out-shouted), plus a floor of ``inject_rel``
+    times skin brightness along the standard blood-volume direction (the only injection
+    before enough history exists to measure the pulse).
     """
 
     name = "spectral"
@@ -95,7 +120,8 @@ class SpectralEditor(Editor):
         outshout: float = 3.0,
         cancel_gain: float = 1.0,
         max_age_s: float = 2.0,
-        min_window_s: float = 3.0,
+        min_window_s: float = 2.0,
+        max_pulse_rel: float = 0.01,
     ) -> None:
         self.grid = grid
         self.fit_seconds = fit_seconds
@@ -105,6 +131,7 @@ class SpectralEditor(Editor):
         self.cancel_gain = cancel_gain
         self.max_age_s = max_age_s
         self.min_window_s = min_window_s
+        self.max_pulse_rel = max_pulse_rel
 
     def plan(self, window: Window, mode: Mode) -> SpectralPlan:
         times = window.timestamps.astype(np.float64)
@@ -125,14 +152,19 @@ class SpectralEditor(Editor):
             design = _design(times, freq, self.harmonics)
             coef, *_ = np.linalg.lstsq(design, cells.reshape(len(times), -1), rcond=None)
             pulse_coef = coef[2:].reshape(2 * self.harmonics, g, g, 3) * skin[None, :, :, None]
+            pulse_coef = _limit_to_physiology(pulse_coef, cells.mean(axis=0), self.max_pulse_rel)
         else:  # too little history to fit the pulse: inject only (protects from the first frame)
-            freq, pulse_coef = 1.0, np.zeros((2 * self.harmonics, g, g, 3))
+            freq, pulse_coef = None, np.zeros((2 * self.harmonics, g, g, 3))
 
         mean_colour = cells.mean(axis=0) * skin[..., None]  # (g, g, 3)
-        real_amp = float(np.sqrt((pulse_coef[:2] ** 2).sum(axis=0)).mean(axis=-1)[skin].mean())
-        base = self.inject_rel * mean_colour * PBV_BGR / PBV_BGR.max()
-        base_amp = float(np.abs(base).mean(axis=-1)[skin].mean())
-        gain = max(1.0, self.outshout * real_amp / max(base_amp, 1e-6))
-        inject = (base * gain).astype(np.float32) if mode.edits_pulse else np.zeros((g, g, 3), np.float32)
+        floor = (self.inject_rel * mean_colour * PBV_BGR / PBV_BGR.max()).astype(np.float32)
+        signature = pulse_signature(pulse_coef[:2])
+        if np.sum(signature * floor) < 0:  # the pattern's sign is arbitrary: agree with the floor
+            signature = -signature
+        inject = floor + self.outshout * signature
+        if not mode.edits_pulse:
+            inject = np.zeros((g, g, 3), np.float32)
         cancel = self.cancel_gain if mode.edits_pulse else 0.0
-        return SpectralPlan(float(times[-1]), freq, pulse_coef.astype(np.float32), inject, cancel, self.max_age_s)
+        return SpectralPlan(
+            float(times[-1]), freq or 1.0, pulse_coef.astype(np.float32), inject, cancel, self.max_age_s, pulse_hz=freq
+        )

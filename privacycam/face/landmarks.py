@@ -76,6 +76,7 @@ class FaceTracker:
         )
         self._max_width = max_width
         self._smoother = LandmarkSmoother() if smooth else None
+        self._last_centre_x: float | None = None
 
     def close(self) -> None:
         self._mesh.close()
@@ -84,23 +85,43 @@ class FaceTracker:
         """Forget the track (call on a frame-size change or after the face was lost)."""
         if self._smoother is not None:
             self._smoother.reset()
+        self._last_centre_x = None
 
     def observe(self, image_bgr: np.ndarray) -> FaceObservation | None:
-        """Landmarks of the largest face in ``image_bgr``, or None when there is no face."""
-        h, w = image_bgr.shape[:2]
-        scale = min(1.0, self._max_width / float(w))
-        small = image_bgr if scale == 1.0 else cv2.resize(
-            image_bgr, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_AREA
-        )
-        result = self._mesh.process(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
-        faces = result.multi_face_landmarks or []
-        if not faces:
+        """Landmarks of the largest face in ``image_bgr``, or None when there is no face.
+
+        The mesh first looks at a square region centred (horizontally) on the last face,
+        or the frame centre, so faces in wide 16:9 frames are as large to the detector as
+        in 4:3 ones; when that finds nothing it looks at the whole frame.
+        """
+        height, width = image_bgr.shape[:2]
+        side = min(width, height)
+        centre = width / 2.0 if self._last_centre_x is None else self._last_centre_x
+        x0 = int(round(min(max(centre - side / 2.0, 0), width - side)))
+        regions = [(x0, side)] if side < width else []
+        regions.append((0, width))
+        for x0, region_width in regions:
+            faces = self._mesh_faces(image_bgr[:, x0 : x0 + region_width], x0)
+            if faces:
+                break
+        else:
             self.reset()
             return None
-        candidates = [
-            np.array([(p.x * w, p.y * h) for p in face.landmark], dtype=np.float32) for face in faces
-        ]
-        points = max(candidates, key=_face_area)
+        points = max(faces, key=_face_area)
         if self._smoother is not None:
             points = self._smoother(points)
+        self._last_centre_x = float(points[:, 0].mean())
         return FaceObservation(landmarks=points, face_count=len(faces))
+
+    def _mesh_faces(self, region: np.ndarray, x_offset: int) -> list[np.ndarray]:
+        """All faces the mesh finds in ``region``, as (468, 2) arrays in frame pixels."""
+        h, w = region.shape[:2]
+        scale = min(1.0, self._max_width / float(w))
+        small = region if scale == 1.0 else cv2.resize(
+            region, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_AREA
+        )
+        result = self._mesh.process(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
+        return [
+            np.array([(p.x * w + x_offset, p.y * h) for p in face.landmark], dtype=np.float32)
+            for face in result.multi_face_landmarks or []
+        ]

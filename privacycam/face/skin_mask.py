@@ -59,7 +59,7 @@ def face_oval_polygon(landmarks: np.ndarray) -> np.ndarray:
 def skin_mask(
     landmarks: np.ndarray,
     box: tuple[int, int, int, int],
-    feather_frac: float = 0.04,
+    feather_frac: float = 0.02,
     hole_grow_frac: float = 0.015,
     scale: float = 0.5,
 ) -> np.ndarray:

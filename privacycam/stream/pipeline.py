@@ -194,6 +194,8 @@ class FilterPipeline:
             return self._failed(image, "warming up", timings, box, mask)
         if plan is not self._plan:
             self._previous_plan, self._plan, self._seam_frames = self._plan, plan, 0
+            if plan.pulse_hz is not None:
+                self._decoy.avoid(plan.pulse_hz)
 
         t = time.perf_counter()
         grid_edit = self._plan.edit_at(timestamp, drive)
