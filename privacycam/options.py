@@ -6,7 +6,7 @@ import argparse
 
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import Mode, parse_mode
-from privacycam.stream.pipeline import ON_FAILURE
+from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, ON_FAILURE
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | None = "spoof-hr 75") -> None:
@@ -24,7 +24,9 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
         "--on-failure",
         choices=ON_FAILURE,
         default=None,
-        help="what to send when a face is visible but cannot be protected (default: passthrough)",
+        help="what to send when a face is visible but cannot be protected: passthrough (unedited; leaks the "
+        "pulse), blur (face box under a still mosaic), freeze (repeat the last protected frame for up to 1 s, "
+        f"then blur) (default: {DEFAULT_ON_FAILURE})",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the target pulse and dithering")
 

@@ -7,6 +7,7 @@ from privacycam.editors.spectral import SpectralEditor
 from privacycam.frames import Frame
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
+from privacycam.stream.ladder import FAIL_SAFE, REUSE_LANDMARKS
 from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
 
 
@@ -94,7 +95,7 @@ def test_bad_frames_flow_through_with_reasons():
     resized = _frames(3, 320, 240)
     out = pipeline.process(Frame(resized[0].image, 3, 3 / 30))
     assert out.image.shape == (240, 320, 3)
-    assert "frame size changed" in pipeline.stats().last_message
+    assert pipeline.stats().events["frame size changed"] == 1
     weird = pipeline.process(Frame(np.zeros((4, 4, 7), np.uint8), 4, 4 / 30))
     assert weird.reason == "unusable frame"
     stats = pipeline.stats()
@@ -107,9 +108,9 @@ def test_overload_levels_reuse_face_then_fail_safe(frames):
     pipeline = _pipeline(on_failure="blur")
     for frame in frames[:5]:
         pipeline.process(frame)
-    reused = pipeline.process(frames[5], load=1)
+    reused = pipeline.process(frames[5], load=REUSE_LANDMARKS)
     assert reused.protected
-    failsafe = pipeline.process(frames[6], load=2)
+    failsafe = pipeline.process(frames[6], load=FAIL_SAFE)
     assert not failsafe.protected and failsafe.reason.startswith("over budget")
     events = pipeline.stats().events
     assert events["overload: reused landmarks"] == 1 and events["overload: fail-safe"] == 1

@@ -33,7 +33,7 @@ class Settings:
     fps: int = 30
     mode: str = "spoof-hr"  # a name parse_mode() accepts; the rate is target_bpm
     target_bpm: float = 75.0
-    on_failure: str = "passthrough"  # what to send when the filter cannot keep up
+    on_failure: str = "freeze"  # what to send when a face cannot be protected (see --on-failure)
     mjpeg_port: int = 0  # 0: no MJPEG server
     preview: bool = False
 

@@ -21,6 +21,7 @@ from privacycam.modes import Mode
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
+from privacycam.stream.ladder import CADENCE_FACTOR, FAIL_SAFE, NORMAL, REUSE_LANDMARKS, RUNGS, SKIP_REFINE, SLOW_PLANNING
 from privacycam.stream.planner import Planner
 from privacycam.stream.ring import CropRing
 from privacycam.stream.stats import StreamStats
@@ -28,6 +29,8 @@ from privacycam.stream.stats import StreamStats
 log = logging.getLogger(__name__)
 
 ON_FAILURE = ("passthrough", "blur", "freeze")
+# Privacy first without stalling the call: see FilterPipeline._failed for the reasoning.
+DEFAULT_ON_FAILURE = "freeze"
 
 
 @dataclass
@@ -40,7 +43,8 @@ class PipelineConfig:
     crossfade_frames: int = 10  # blend length across plan seams
     fps: float = 30.0  # nominal; sizes the ring and the decoy filter
     asynchronous: bool = True  # planner in a worker thread (live) or inline (file mode)
-    on_failure: str = "passthrough"  # what to send when a face is present but cannot be protected
+    on_failure: str = DEFAULT_ON_FAILURE  # what to send when a face is present but cannot be protected
+    freeze_max_s: float = 1.0  # "freeze" repeats the last protected frame this long, then conceals
     seed: int = 0
 
 
@@ -52,7 +56,8 @@ class ProcessedFrame:
     protected: bool
     reason: str = ""  # why it was not protected
     box: tuple[int, int, int, int] | None = None
-    mask: np.ndarray | None = None  # skin mask over ``box`` (the only pixels that may change)
+    mask: np.ndarray | None = None  # skin mask over ``box`` (the only pixels that may change; None: all of box)
+    failsafe: bool = False  # not edited, but frozen or concealed by the ``on_failure`` policy
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -80,6 +85,10 @@ class FilterPipeline:
         self._last_sent: np.ndarray | None = None
         self._last_face: FaceObservation | None = None
         self._last_box: tuple[int, int, int, int] | None = None
+        self._now = 0.0  # timestamp of the frame being processed
+        self._fail_since: float | None = None  # when the current run of fail-safe frames began
+        self._held: np.ndarray | None = None  # the still mosaic that conceals the face meanwhile
+        self._rung = NORMAL
         self._times_ms: deque[float] = deque(maxlen=120)
         self._stamps: deque[float] = deque(maxlen=60)
         self._stats = StreamStats(mode=mode.label(), backend=editor.backend)
@@ -107,6 +116,8 @@ class FilterPipeline:
         s = self._stats
         s.plans_made = self._planner.plans_made
         s.plans_late = self._planner.requests_dropped
+        if s.plans_late:  # the ladder's "reuse the last plan" step: the planner could not keep up
+            s.events["overload: planner requests dropped"] = s.plans_late
         if self._times_ms:
             s.added_latency_ms = float(np.median(self._times_ms))
         if len(self._stamps) >= 2:
@@ -121,20 +132,23 @@ class FilterPipeline:
     def process(self, frame: Frame, load: int = 0) -> ProcessedFrame:
         """Filter one frame. Never raises for bad frames: it passes them through and says why.
 
-        ``load`` is the runner's overload level: 0 normal; 1 behind schedule (reuse the last
-        face geometry instead of running the face mesh); 2 far behind (apply ``on_failure``
-        without editing).
+        ``load`` is the rung of the runner's overload ladder (:mod:`privacycam.stream.ladder`):
+        0 normal; 1 skip refine; 2 plan less often (the last plan is reused meanwhile); 3 reuse
+        the last face geometry instead of running the face mesh; 4 apply ``on_failure``
+        without editing. Each rung is counted in ``stats().events``.
         """
         start = time.perf_counter()
         self._stats.frames_in += 1
+        self._now = frame.timestamp
         try:
             image = as_bgr(frame.image)
-        except ValueError as exc:
+        except (ValueError, cv2.error) as exc:
             self._tell(f"unusable frame ({exc}); sending a black frame")
             shape = self._shape or (480, 640, 3)
             return self._finish(start, frame, ProcessedFrame(np.zeros(shape, np.uint8), False, "unusable frame"))
         if image.shape != self._shape:
             if self._shape is not None:
+                self._count("frame size changed")
                 self._tell(f"frame size changed {self._shape[1]}x{self._shape[0]} → {image.shape[1]}x{image.shape[0]}")
             self._reset_geometry(image.shape)
         with self._mode_lock:
@@ -143,24 +157,45 @@ class FilterPipeline:
         decoy_value = self._decoy.advance()
         if mode.is_off:
             return self._finish(start, frame, ProcessedFrame(image, False, "mode off"))
-        self._stats.over_budget = load > 0
-        if load >= 2:
-            self._stats.events["overload: fail-safe"] = self._stats.events.get("overload: fail-safe", 0) + 1
+        self._note_load(load)
+        if load >= FAIL_SAFE:
             return self._finish(start, frame, self._failed(image, "over budget", {}, self._last_box))
         drive = target_value if mode.spoof else decoy_value
-        result = self._edit(image, frame.timestamp, mode, drive, reuse_face=load == 1)
+        try:
+            result = self._edit(image, frame.timestamp, mode, drive, load)
+        except Exception as exc:  # a bug must not stop the call: fail safe, say so, count it
+            log.exception("per-frame path failed")
+            self._tell(f"internal error ({type(exc).__name__}); frame not protected")
+            result = self._failed(image, "internal error", {}, self._last_box)
         return self._finish(start, frame, result)
 
-    def _edit(self, image: np.ndarray, timestamp: float, mode: Mode, drive: float, reuse_face: bool) -> ProcessedFrame:
+    def _note_load(self, rung: int) -> None:
+        """Count the overload ladder's rung (see :mod:`privacycam.stream.ladder`); say when it moves."""
+        self._stats.over_budget = rung > NORMAL
+        if rung != self._rung:
+            self._tell(f"overload: {RUNGS[rung]}" if rung > self._rung else f"load easing: {RUNGS[rung]}")
+            if rung == NORMAL:
+                self._count("overload: recovered")
+            self._rung = rung
+        for step in (SKIP_REFINE, SLOW_PLANNING, FAIL_SAFE):
+            if rung >= step:
+                self._count(f"overload: {RUNGS[step]}")
+
+    def _count(self, event: str) -> None:
+        self._stats.events[event] = self._stats.events.get(event, 0) + 1
+
+    def _edit(self, image: np.ndarray, timestamp: float, mode: Mode, drive: float, rung: int) -> ProcessedFrame:
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        if reuse_face and self._last_face is not None:
+        if rung >= REUSE_LANDMARKS and self._last_face is not None:
             face = self._last_face
-            self._stats.events["overload: reused landmarks"] = self._stats.events.get("overload: reused landmarks", 0) + 1
+            self._count(f"overload: {RUNGS[REUSE_LANDMARKS]}")
         else:
             face = self._tracker.observe(image)
             self._last_face = face
         timings["landmarks"] = _ms(t)
+        if (face is not None) != self._stats.face_found:
+            self._tell("face in view: protecting" if face is not None else "no face in view: frames pass unedited")
         self._stats.face_found = face is not None
         self._stats.face_count = 0 if face is None else face.face_count
         if face is None:
@@ -170,15 +205,15 @@ class FilterPipeline:
         height, width = image.shape[:2]
         x0, y0, x1, y1 = face.box
         box = (max(0, x0 - 2), max(0, y0 - 2), min(width, x1 + 2), min(height, y1 + 2))
-        self._last_box = box
         if box[2] - box[0] < 16 or box[3] - box[1] < 16:
             return ProcessedFrame(image, False, "face too small", timings_ms=timings)
+        self._last_box = box
 
         t = time.perf_counter()
         try:
             warp = CanonicalWarp.from_landmarks(face.landmarks, self.config.canonical_size)
         except ValueError:
-            return self._failed(image, "landmarks degenerate", timings)
+            return self._failed(image, "landmarks degenerate", timings, box)
         mask = skin_mask(face.landmarks, box)
         canonical_landmarks = cv2.transform(face.landmarks[None], warp.to_canonical)[0]
         size = self.config.canonical_size
@@ -186,7 +221,8 @@ class FilterPipeline:
         timings["mask_warp"] = _ms(t)
 
         self._since_submit += 1
-        if self._plan is None or self._since_submit >= self.config.plan_every:
+        every = self.config.plan_every * (CADENCE_FACTOR if rung >= SLOW_PLANNING else 1)
+        if self._plan is None or self._since_submit >= every:
             self._since_submit = 0
             self._planner.submit(self._ring.window(), mode)
         plan = self._planner.latest()
@@ -212,16 +248,45 @@ class FilterPipeline:
         return ProcessedFrame(out, True, box=box, mask=mask, timings_ms=timings)
 
     def _failed(self, image, reason, timings, box=None, mask=None) -> ProcessedFrame:
-        """A face is present but this frame cannot be protected: apply ``on_failure``."""
+        """A face is in view but this frame cannot be protected: apply ``on_failure``.
+
+        - ``passthrough``: send the frame unedited. The call never stalls, but each such
+          frame carries the real pulse.
+        - ``blur``: cover the face box with a coarse mosaic *held still* since the failure
+          began; the rest of the frame stays live. A plain blur would not protect: it keeps
+          the box's spatial mean, which is exactly what rPPG estimators read; a still patch
+          has no temporal signal at all.
+        - ``freeze`` (default): repeat the last protected frame, which leaks nothing and hides
+          short gaps (warm-up, a burst of load, a lost mesh). A call must not look frozen for
+          long, so after ``freeze_max_s`` it continues as ``blur``.
+
+        ``blur``/``freeze`` frames count as ``frames_failsafe``; with no face box known (and
+        nothing to freeze) the frame passes unedited.
+        """
         policy = self.config.on_failure
-        if policy == "freeze" and self._last_sent is not None and self._last_sent.shape == image.shape:
-            return ProcessedFrame(self._last_sent, False, reason + " (frozen)", timings_ms=timings)
-        if policy == "blur" and box is not None:
-            out = image.copy()
-            x0, y0, x1, y1 = box
-            out[y0:y1, x0:x1] = cv2.blur(out[y0:y1, x0:x1], (31, 31))
-            return ProcessedFrame(out, False, reason + " (blurred)", box=box, mask=mask, timings_ms=timings)
+        if self._fail_since is None:
+            self._fail_since = self._now
+        if (
+            policy == "freeze"
+            and self._last_sent is not None
+            and self._last_sent.shape == image.shape
+            and self._now - self._fail_since < self.config.freeze_max_s
+        ):
+            return ProcessedFrame(self._last_sent, False, reason + " (frozen)", failsafe=True, timings_ms=timings)
+        if policy != "passthrough" and box is not None:
+            out = self._conceal(image, box)
+            return ProcessedFrame(out, False, reason + " (concealed)", box=box, failsafe=True, timings_ms=timings)
         return ProcessedFrame(image, False, reason, box=box, mask=mask, timings_ms=timings)
+
+    def _conceal(self, image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+        """``image`` with ``box`` under an 8x8 mosaic taken when the failure began and held still."""
+        x0, y0, x1, y1 = box
+        if self._held is None:
+            source = self._last_sent if self._last_sent is not None and self._last_sent.shape == image.shape else image
+            self._held = cv2.resize(source[y0:y1, x0:x1], (8, 8), interpolation=cv2.INTER_AREA)
+        out = image.copy()
+        out[y0:y1, x0:x1] = cv2.resize(self._held, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+        return out
 
     def _reset_geometry(self, shape: tuple[int, ...]) -> None:
         self._shape = shape
@@ -232,6 +297,7 @@ class FilterPipeline:
         self._last_sent = None
         self._last_face = None
         self._last_box = None
+        self._fail_since = self._held = None
 
     def _finish(self, start: float, frame: Frame, result: ProcessedFrame) -> ProcessedFrame:
         elapsed = _ms(start)
@@ -244,8 +310,13 @@ class FilterPipeline:
             s.frames_protected += 1
             self._last_sent = result.image
         else:
-            s.frames_passthrough += 1
-            s.events[result.reason] = s.events.get(result.reason, 0) + 1
+            if result.failsafe:
+                s.frames_failsafe += 1
+            else:
+                s.frames_passthrough += 1
+            self._count(result.reason)
+        if not result.failsafe:
+            self._fail_since = self._held = None
         return result
 
     def _tell(self, message: str) -> None:

@@ -1,9 +1,9 @@
 """Reader thread → bounded queue → worker (the pipeline) → sink, as in roboflow supervision.
 
 File sources never lose a frame: the reader waits when the queue is full. Live sources
-never wait: when the worker falls behind, frames are processed with less work (the
-pipeline's overload levels) and only when even that cannot keep up is the oldest queued
-frame dropped (counted).
+never wait: when the worker falls behind, frames are processed with less work (the rungs
+of :class:`~privacycam.stream.ladder.OverloadLadder`) and only when even that cannot keep
+up is the oldest queued frame dropped (counted).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from privacycam.frames import Frame
+from privacycam.stream.ladder import OverloadLadder
 from privacycam.stream.pipeline import FilterPipeline, ProcessedFrame
 from privacycam.stream.stats import StreamStats
 
@@ -101,13 +102,13 @@ class StreamRunner:
         last_stats = time.monotonic()
         error = ""
         live = bool(getattr(self.source, "is_live", False))
+        ladder = OverloadLadder()
         try:
             while True:
                 item = self._queue.get()
                 if item is _END:
                     break
-                backlog = self._queue.qsize() if live else 0
-                load = 0 if backlog == 0 else (1 if backlog < self._queue.maxsize - 1 else 2)
+                load = ladder.update(self._queue.qsize() if live else 0, self._queue.maxsize)
                 result = self.pipeline.process(item, load=load)
                 self.sink.write(result.image)
                 if self.on_frame is not None:

@@ -22,7 +22,8 @@ class StreamStats:
     frames_in: int = 0
     frames_out: int = 0
     frames_protected: int = 0  # frames that carried the mode's edit
-    frames_passthrough: int = 0  # frames sent unedited (no face, overload, mode off)
+    frames_passthrough: int = 0  # frames sent unedited (no face, mode off, on_failure=passthrough)
+    frames_failsafe: int = 0  # frames not edited but frozen or concealed by the on_failure policy
     frames_dropped: int = 0  # frames the source produced that were never sent
     plans_made: int = 0
     plans_late: int = 0  # planner results that arrived too late and were dropped
@@ -38,7 +39,7 @@ class StreamStats:
             f"mode={self.mode} backend={self.backend} face={'yes' if self.face_found else 'no'}"
             f" fps={self.fps:.1f} latency={self.added_latency_ms:.1f}ms"
             f" in={self.frames_in} out={self.frames_out} protected={self.frames_protected}"
-            f" passthrough={self.frames_passthrough} dropped={self.frames_dropped}"
+            f" failsafe={self.frames_failsafe} passthrough={self.frames_passthrough} dropped={self.frames_dropped}"
             + (" OVER-BUDGET" if self.over_budget else "")
         )
 
