@@ -76,7 +76,7 @@ class FaceTracker:
         )
         self._max_width = max_width
         self._smoother = LandmarkSmoother() if smooth else None
-        self._last_centre_x: float | None = None
+        self._region_x0: int | None = None  # left edge of the square region the mesh looks at first
 
     def close(self) -> None:
         self._mesh.close()
@@ -85,20 +85,21 @@ class FaceTracker:
         """Forget the track (call on a frame-size change or after the face was lost)."""
         if self._smoother is not None:
             self._smoother.reset()
-        self._last_centre_x = None
+        self._region_x0 = None
 
     def observe(self, image_bgr: np.ndarray) -> FaceObservation | None:
         """Landmarks of the largest face in ``image_bgr``, or None when there is no face.
 
-        The mesh first looks at a square region centred (horizontally) on the last face,
-        or the frame centre, so faces in wide 16:9 frames are as large to the detector as
-        in 4:3 ones; when that finds nothing it looks at the whole frame.
+        The mesh first looks at a square region (at first centred, later around the face),
+        so faces in wide 16:9 frames are as large to the detector as in 4:3 ones; when that
+        finds nothing it looks at the whole frame. The region stays put while the face is
+        inside it: the mesh tracks in the region's coordinates, and every move of the
+        region throws its tracking off (landmarks shifted off the face for a frame or two).
         """
         height, width = image_bgr.shape[:2]
         side = min(width, height)
-        centre = width / 2.0 if self._last_centre_x is None else self._last_centre_x
-        x0 = int(round(min(max(centre - side / 2.0, 0), width - side)))
-        regions = [(x0, side)] if side < width else []
+        region_x0 = (width - side) // 2 if self._region_x0 is None else self._region_x0
+        regions = [(region_x0, side)] if side < width else []
         regions.append((0, width))
         for x0, region_width in regions:
             faces = self._mesh_faces(image_bgr[:, x0 : x0 + region_width], x0)
@@ -110,7 +111,9 @@ class FaceTracker:
         points = max(faces, key=_face_area)
         if self._smoother is not None:
             points = self._smoother(points)
-        self._last_centre_x = float(points[:, 0].mean())
+        if not (region_x0 <= points[:, 0].min() and points[:, 0].max() <= region_x0 + side):
+            region_x0 = int(round(min(max(float(points[:, 0].mean()) - side / 2.0, 0), width - side)))
+        self._region_x0 = region_x0
         return FaceObservation(landmarks=points, face_count=len(faces))
 
     def _mesh_faces(self, region: np.ndarray, x_offset: int) -> list[np.ndarray]:
