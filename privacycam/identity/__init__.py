@@ -1,0 +1,1 @@
+"""Face identity: a torch port of dlib's face recogniser, dlib-exact face chips, evaluation."""
