@@ -17,9 +17,12 @@ class Frame:
 
 
 def as_bgr(image: np.ndarray) -> np.ndarray:
-    """Return ``image`` as HxWx3 uint8 BGR; grayscale and BGRA inputs are converted."""
+    """Return ``image`` as HxWx3 uint8 BGR; grayscale and BGRA inputs are converted.
+    Raises ValueError for what cannot be a frame (empty, other channel counts or dtypes)."""
     import cv2
 
+    if image.size == 0:
+        raise ValueError(f"empty frame {image.shape}")
     if image.dtype != np.uint8:
         if np.issubdtype(image.dtype, np.floating):
             scale = 255.0 if image.size and float(np.nanmax(image)) <= 1.0 else 1.0

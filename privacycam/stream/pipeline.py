@@ -62,16 +62,19 @@ class ProcessedFrame:
 
 
 class FilterPipeline:
-    """The streaming filter. Thread-safe mode switches; one call of :meth:`process` per frame."""
+    """The streaming filter. Thread-safe mode switches; one call of :meth:`process` per frame.
+    ``tracker`` replaces the MediaPipe face tracker (anything with ``observe``/``reset``/``close``)."""
 
-    def __init__(self, editor: Editor, mode: Mode, config: PipelineConfig | None = None) -> None:
+    def __init__(
+        self, editor: Editor, mode: Mode, config: PipelineConfig | None = None, tracker: FaceTracker | None = None
+    ) -> None:
         self.config = config or PipelineConfig()
         if self.config.on_failure not in ON_FAILURE:
             raise ValueError(f"on_failure must be one of {ON_FAILURE}")
         self.editor = editor
         self._mode = mode
         self._mode_lock = threading.Lock()
-        self._tracker = FaceTracker()
+        self._tracker = tracker or FaceTracker()
         self._planner = Planner(editor, asynchronous=self.config.asynchronous)
         self._ring = CropRing(int(self.config.window_s * self.config.fps) + 1, self.config.canonical_size)
         self._target = TargetPulse(mode.target_bpm, seed=self.config.seed)
@@ -142,7 +145,7 @@ class FilterPipeline:
         self._now = frame.timestamp
         try:
             image = as_bgr(frame.image)
-        except (ValueError, cv2.error) as exc:
+        except ValueError as exc:
             self._tell(f"unusable frame ({exc}); sending a black frame")
             shape = self._shape or (480, 640, 3)
             return self._finish(start, frame, ProcessedFrame(np.zeros(shape, np.uint8), False, "unusable frame"))
