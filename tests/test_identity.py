@@ -102,3 +102,60 @@ def test_chips_and_descriptors_match_dlib_on_the_shared_photos(shared_data: Path
     ours = face_descriptors(np.stack(chips))
     theirs = np.array([photo["descriptor"] for photo in photos])
     assert np.abs(ours - theirs).max() < 1e-5
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def test_same_person_photos_match_and_different_people_do_not(shared_data: Path) -> None:
+    from privacycam.identity.evaluate import evaluate_identity
+
+    faces = shared_data / "faces"
+    same = evaluate_identity(faces / "obama" / "obama.jpg", faces / "obama" / "obama2.jpg")
+    other = evaluate_identity(faces / "obama" / "obama.jpg", faces / "biden" / "biden.jpg")
+    assert same.kind == "photos" and same.compared == 1
+    assert same.distances[0] < 0.6 and same.match_rate == 1.0
+    assert other.distances[0] > 0.6 and other.match_rate == 0.0
+
+
+def test_photo_folders_are_paired_by_name(shared_data: Path, tmp_path: Path) -> None:
+    from privacycam.identity.evaluate import evaluate_identity
+
+    faces = shared_data / "faces"
+    original, filtered = tmp_path / "original", tmp_path / "filtered"
+    for root in (original, filtered):
+        (root / "p").mkdir(parents=True)
+    for name in ("a.jpg", "b.jpg", "c.png"):
+        (original / "p" / name).write_bytes((faces / "obama" / "obama.jpg").read_bytes())
+    (filtered / "p" / "a.jpg").write_bytes((faces / "obama" / "obama3.jpg").read_bytes())
+    (filtered / "p" / "b.jpg").write_bytes((faces / "rose_leslie" / "img1.jpg").read_bytes())
+    cv2.imwrite(str(filtered / "p" / "c.png"), np.full((300, 300, 3), 128, np.uint8))
+    result = evaluate_identity(original, filtered)
+    assert result.labels == ["p/a.jpg", "p/b.jpg", "p/c.png"]
+    assert result.distances[0] < 0.6 < result.distances[1]
+    assert result.distances[2] is None and result.no_face == 1
+    assert result.match_rate == pytest.approx(1 / 3)
+    summary = result.to_json()
+    assert summary["matches"] == 1 and json.loads(json.dumps(summary)) == summary
+    assert "match rate      33.3%" in result.table()
+
+
+def test_video_frames_are_compared_one_by_one(evm_clip: Path, tmp_path: Path) -> None:
+    from privacycam.identity.evaluate import evaluate_identity
+
+    cap = cv2.VideoCapture(str(evm_clip))
+    frames = [cap.read()[1] for _ in range(20)]
+    cap.release()
+    filtered = tmp_path / "filtered.mkv"
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(filtered), cv2.VideoWriter_fourcc(*"FFV1"), 30, (width, height))
+    for i, frame in enumerate(frames):
+        writer.write(frame if i < 10 else np.full_like(frame, 90))  # the face disappears at 10
+    writer.release()
+    result = evaluate_identity(evm_clip, filtered, stride=5)
+    assert result.kind == "video" and result.labels == ["0", "5", "10", "15"]
+    assert all(d is not None and d < 0.05 for d in result.distances[:2])  # lossless: same face
+    assert result.distances[2:] == [None, None]
+    assert result.match_rate == 0.5
+    plot = result.plot(tmp_path / "identity.png")
+    assert plot.stat().st_size > 1000
