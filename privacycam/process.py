@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +19,12 @@ import numpy as np
 from tqdm import tqdm
 
 from privacycam.errors import PrivacyCamError
+from privacycam.frames import Frame
 from privacycam.io.sinks import VideoFileSink
 from privacycam.io.sources import VideoFileSource
 from privacycam.modes import Mode
 from privacycam.options import add_filter_arguments, make_editor, mode_from_args
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+from privacycam.stream.pipeline import FilterPipeline, PipelineConfig, ProcessedFrame
 from privacycam.stream.runner import RunReport, StreamRunner
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,12 @@ def process_file(
     on_failure: str = "passthrough",
     seed: int = 0,
     progress: bool = True,
+    on_frame: Callable[[Frame, ProcessedFrame], None] | None = None,
 ) -> ProcessResult:
-    """Filter ``source_path`` into ``output_path`` (lossless when it ends in .mkv/.avi)."""
+    """Filter ``source_path`` into ``output_path`` (lossless when it ends in .mkv/.avi).
+
+    ``on_frame(frame, result)`` is called for every frame (diagnostics, tests).
+    """
     source_path, output_path = Path(source_path), Path(output_path)
     if output_path.resolve() == source_path.resolve():
         raise PrivacyCamError("OUT must differ from IN: privacycam never overwrites its input")
@@ -57,7 +63,12 @@ def process_file(
     bar = tqdm(total=total, unit="frame", desc="processing", disable=not progress, leave=False)
     try:
         with VideoFileSink(output_path, fps=source.fps, size=source.size, protect=source_path) as sink:
-            runner = StreamRunner(source, pipeline, sink, on_frame=lambda *_: bar.update(1))
+            def frame_done(frame: Frame, result: ProcessedFrame) -> None:
+                bar.update(1)
+                if on_frame is not None:
+                    on_frame(frame, result)
+
+            runner = StreamRunner(source, pipeline, sink, on_frame=frame_done)
             previous = signal.signal(signal.SIGTERM, lambda *_: runner.stop())
             try:
                 report = runner.run()
