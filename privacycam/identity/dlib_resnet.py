@@ -19,7 +19,6 @@ from torch import nn
 
 from privacycam.identity.dlib_format import DlibFormatError, Layer, read_dlib_net
 
-CHIP_SIZE = 150
 MATCH_THRESHOLD = 0.6  # dlib's same-person distance threshold
 _WEIGHTS = "dlib_face_recognition_resnet_model_v1.dat"
 
