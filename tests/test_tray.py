@@ -81,6 +81,9 @@ class Callbacks:
     def set_preview(self, visible: bool) -> None:
         self.preview.append(visible)
 
+    def preview_visible(self) -> bool:
+        return bool(self.preview) and self.preview[-1]
+
     def open_report(self) -> bool:
         self.reports += 1
         return False
@@ -158,4 +161,115 @@ def test_menu_actions_switch_mode_without_restart(qapp) -> None:
     act["preview"].trigger()
     act["report"].trigger()
     act["quit"].trigger()
-    assert calls.preview == [True] and calls.reports == 1 and calls.quits == 1
+    tray.refresh()
+    assert act["preview"].isChecked()
+    act["preview"].trigger()
+    assert calls.preview == [True, False] and not act["preview"].isChecked()
+    assert calls.reports == 1 and calls.quits == 1
+
+
+
+def open_menu(display: XDisplay, app, tray) -> None:
+    """Right-click the docked icon near its top (the menu opens above it) and wait for the menu."""
+    icon = tray.tray.geometry()
+    display.run("xdotool", "mousemove", str(icon.center().x()), str(icon.top() + 5), "click", "3")
+    spin(app, tray.menu.isVisible, 5.0, "the tray menu did not open on right click")
+
+
+def point_at(display: XDisplay, menu, action, click: bool) -> None:
+    """Move the pointer onto ``action`` of the open ``menu`` (and click it)."""
+    point = menu.mapToGlobal(menu.actionGeometry(action).center())
+    display.run("xdotool", "mousemove", str(point.x()), str(point.y()), *(["click", "1"] if click else []))
+
+
+def settle(app, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+class CountingSink:
+    def __init__(self) -> None:
+        self.written = 0
+        self.closed = False
+
+    def write(self, image) -> None:
+        self.written += 1
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def synthetic_stream(mode: Mode, fps: float, on_frame=None):
+    from privacycam.editors.spectral import SpectralEditor
+    from privacycam.io.sources import SyntheticSource
+    from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+    from privacycam.stream.runner import StreamRunner
+
+    pipeline = FilterPipeline(SpectralEditor(), mode, PipelineConfig(fps=fps))
+    source = SyntheticSource(320, 240, fps, frames=None, realtime=True)
+    return StreamRunner(source, pipeline, CountingSink(), on_frame=on_frame), pipeline
+
+
+def test_real_menu_switches_running_pipeline(qapp, display: XDisplay) -> None:
+    """xdotool right-clicks the icon, opens Mode, clicks 90 bpm; the stream never stops."""
+    from privacycam.desktop.tray import TrayApp
+
+    seen: list[tuple[int, float, float]] = []  # frame index, timestamp, target phase
+    runner, pipeline = synthetic_stream(Mode(spoof=True, target_bpm=75.0), 15.0, None)
+    runner.on_frame = lambda frame, result: seen.append((frame.index, frame.timestamp, pipeline.target_phase))
+    runner.start()
+    tray = TrayApp(pipeline, Callbacks())
+    try:
+        tray.show()
+        spin(qapp, lambda: tray.tray.geometry().y() > 0 and pipeline.stats().face_found, 20.0,
+             "icon not docked or no face found in the synthetic stream")
+        tray.refresh()
+        settle(qapp)
+        assert "face found" in tray.tray.toolTip() and "spoof-hr 75" in tray.tray.toolTip()
+        display.screenshot(DOCS / "tray.png", crop=display.panel, zoom=4)
+
+        open_menu(display, qapp, tray)
+        point_at(display, tray.menu, tray.actions["mode"], click=False)
+        submenu = tray.actions["mode"].menu()
+        spin(qapp, submenu.isVisible, 5.0, "the Mode submenu did not open on hover")
+        settle(qapp)
+        display.screenshot(DOCS / "tray-menu.png")
+        out_before = pipeline.stats().frames_out
+        point_at(display, submenu, tray.actions["spoof-90"], click=True)
+        spin(qapp, lambda: pipeline.mode.target_bpm == 90.0, 5.0, "clicking 90 bpm did not reach the pipeline")
+        switched_at = len(seen)
+        settle(qapp, 1.5)
+        assert not tray.menu.isVisible()
+        assert pipeline.mode == Mode(spoof=True, target_bpm=90.0)
+        assert pipeline.stats().mode == "spoof-hr 90" and tray.actions["spoof-90"].isChecked()
+        assert pipeline.stats().frames_out > out_before + 10 and runner.running
+    finally:
+        tray.tray.hide()
+        runner.stop()
+        report = runner.join(10.0)
+        pipeline.close()
+    assert report is not None and not report.error
+    assert report.stats.frames_dropped == 0
+    indices = [i for i, _, _ in seen]
+    assert indices == list(range(len(seen)))  # one uninterrupted stream, every frame sent
+    assert 10 < switched_at < len(seen) - 10
+    for (_, t0, p0), (_, t1, p1) in zip(seen, seen[1:]):
+        # the phase only advances, at 75..90 bpm (+ HRV): no jump at the switch
+        assert 1.1 * (t1 - t0) <= p1 - p0 <= 1.7 * (t1 - t0)
+
+
+def test_serve_runs_stream_until_ctrl_c(qapp, tmp_path: Path) -> None:
+    """tray_command.serve: stream in a thread, preview shown, Ctrl+C quits through the tray."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    from privacycam.desktop.tray_command import serve
+
+    runner, pipeline = synthetic_stream(Mode(), 15.0)
+    QTimer.singleShot(2000, lambda: os.kill(os.getpid(), signal.SIGINT))
+    assert serve(runner, pipeline, preview=True, reports=tmp_path) == 0
+    assert not runner.running and runner.sink.closed
+    assert runner.report.stats.frames_out >= 15 and runner.report.stats.frames_dropped == 0

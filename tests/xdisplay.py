@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+PANEL = (96, 32)  # trayer's width and height
+
+
 @dataclass(frozen=True)
 class XDisplay:
     name: str  # e.g. ":7"
     width: int
     height: int
+    panel: tuple[int, int, int, int]  # x, y, w, h of the tray host
 
     def run(self, *argv: str) -> subprocess.CompletedProcess:
         """Run an X client (xdotool, import) on this display."""
@@ -42,7 +46,7 @@ def missing_tools() -> list[str]:
 
 @contextmanager
 def x_display(width: int = 480, height: int = 360) -> Iterator[XDisplay]:
-    """Start Xvfb on a free display number (``-displayfd``) with trayer docked top right."""
+    """Start Xvfb on a free display number (``-displayfd``) with trayer docked bottom right."""
     read_fd, write_fd = os.pipe()
     xvfb = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
@@ -56,10 +60,10 @@ def x_display(width: int = 480, height: int = 360) -> Iterator[XDisplay]:
     if not number:
         xvfb.kill()
         raise RuntimeError("Xvfb did not start")
-    display = XDisplay(f":{number}", width, height)
+    display = XDisplay(f":{number}", width, height, (width - PANEL[0], height - PANEL[1], *PANEL))
     trayer = subprocess.Popen(
-        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "96",
-         "--heighttype", "pixel", "--height", "32", "--tint", "0x303030", "--transparent", "true", "--alpha", "0"],
+        ["trayer", "--edge", "bottom", "--align", "right", "--widthtype", "pixel", "--width", str(PANEL[0]),
+         "--heighttype", "pixel", "--height", str(PANEL[1]), "--tint", "0x303030", "--transparent", "true", "--alpha", "0"],
         env={**os.environ, "DISPLAY": display.name},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

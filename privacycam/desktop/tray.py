@@ -37,6 +37,9 @@ class TrayCallbacks(Protocol):
     def set_preview(self, visible: bool) -> None:
         """Show or hide the preview window."""
 
+    def preview_visible(self) -> bool:
+        """Whether the preview window is shown (the user may close it)."""
+
     def open_report(self) -> bool:
         """Open the last evaluation report; False when there is none."""
 
@@ -115,7 +118,6 @@ class TrayApp(QObject):
         control: FilterControl,
         callbacks: TrayCallbacks,
         *,
-        preview_on: bool = False,
         ask_bpm: Callable[[float], float | None] = ask_bpm_dialog,
     ) -> None:
         super().__init__()
@@ -126,7 +128,7 @@ class TrayApp(QObject):
         self._state: IconState | None = None
         self.menu = QMenu()
         self.actions: dict[str, QAction] = {}
-        self._build_menu(preview_on)
+        self._build_menu()
         self.tray = QSystemTrayIcon()
         self.tray.setContextMenu(self.menu)
         self._timer = QTimer(self)
@@ -140,7 +142,7 @@ class TrayApp(QObject):
         self.actions[key] = action
         return action
 
-    def _build_menu(self, preview_on: bool) -> None:
+    def _build_menu(self) -> None:
         self._add(self.menu, "on", "Protection on", self._toggle_on, checkable=True)
         modes = self.menu.addMenu("Mode")
         self.actions["mode"] = modes.menuAction()
@@ -153,7 +155,7 @@ class TrayApp(QObject):
         group.addAction(self._add(modes, "keep", "Keep real pulse", partial(self._pick_pulse, Mode()), True))
         modes.addSeparator()
         self._add(modes, "deidentify", "De-identify face", self._toggle_deidentify, checkable=True)
-        self._add(self.menu, "preview", "Preview window", self._callbacks.set_preview, checkable=True).setChecked(preview_on)
+        self._add(self.menu, "preview", "Preview window", self._callbacks.set_preview, checkable=True)
         self._add(self.menu, "report", "Open last evaluation report", self._open_report)
         self.menu.addSeparator()
         self._add(self.menu, "quit", "Quit", self.quit)
@@ -209,6 +211,7 @@ class TrayApp(QObject):
             self._state = state
         self.tray.setToolTip(tooltip_text(mode, stats))
         self._sync_checks(mode)
+        self.actions["preview"].setChecked(self._callbacks.preview_visible())
 
     def _sync_checks(self, mode: Mode) -> None:
         self.actions["on"].setChecked(not mode.is_off)
@@ -226,13 +229,19 @@ class TrayApp(QObject):
         self.actions[key].setChecked(True)
 
 
-def run_tray(control: FilterControl, callbacks: TrayCallbacks, *, preview_on: bool = False) -> int:
-    """Show the tray for a running filter until Quit (or Ctrl+C); returns the exit status."""
+def ensure_app() -> QApplication:
+    """The process's QApplication (created once); closing windows does not quit it."""
     app = QApplication.instance() or QApplication(["privacycam"])
     app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+def run_tray(control: FilterControl, callbacks: TrayCallbacks) -> int:
+    """Show the tray for a running filter until Quit (or Ctrl+C); returns the exit status."""
+    app = ensure_app()
     if not QSystemTrayIcon.isSystemTrayAvailable():
         raise PrivacyCamError("no system tray found: start a desktop panel (or `trayer`) first")
-    tray = TrayApp(control, callbacks, preview_on=preview_on)
+    tray = TrayApp(control, callbacks)
     tray.show()
     previous = signal.signal(signal.SIGINT, lambda *_: tray.quit())
     wake = QTimer()  # lets Python run its signal handlers while Qt waits
