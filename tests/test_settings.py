@@ -41,7 +41,7 @@ def test_missing_file_gives_defaults(cfg: Path) -> None:
 
 def test_round_trip(cfg: Path) -> None:
     s = st.Settings(camera="/dev/vidéo2 \"q\"\\\\\t", width=1280, height=720, fps=25, mode="deidentify+spoof-hr",
-                    target_bpm=92.5, on_failure="black", mjpeg_port=8090, preview=True)
+                    target_bpm=92.5, on_failure="blur", mjpeg_port=8090, preview=True)
     assert st.save_settings(s) == cfg
     assert st.load_settings() == s
     assert s.to_mode() == parse_mode("deidentify+spoof-hr", 92.5)
@@ -67,12 +67,12 @@ def test_bad_values_fall_back_one_by_one(cfg: Path, caplog: pytest.LogCaptureFix
     cfg.parent.mkdir(parents=True)
     cfg.write_text(
         'camera = 1\nwidth = "wide"\nheight = -3\nfps = 15\nmode = "teleport"\ntarget_bpm = 300\n'
-        "preview = 1\nmjpeg_port = 70000\nhue = 3\n"
+        'preview = 1\nmjpeg_port = 70000\non_failure = "explode"\nhue = 3\n'
     )
     with caplog.at_level(logging.WARNING):
         got = st.load_settings()
     assert got == st.Settings(camera="1", fps=15)
-    for name in ("width", "height", "mode", "target_bpm", "preview", "mjpeg_port", "hue"):
+    for name in ("width", "height", "mode", "target_bpm", "preview", "mjpeg_port", "on_failure", "hue"):
         assert repr(name) in caplog.text
 
 
@@ -83,7 +83,7 @@ def test_merge_cli_wins_and_ignores_unset(cfg: Path) -> None:
     assert got == st.Settings(width=320, height=720, mode="spoof-hr", target_bpm=88.0, preview=True)
 
 
-@pytest.mark.parametrize("bad", [{"fps": 0}, {"mode": "nope"}, {"target_bpm": 20}, {"preview": "yes"}])
+@pytest.mark.parametrize("bad", [{"fps": 0}, {"mode": "nope"}, {"target_bpm": 20}, {"preview": "yes"}, {"on_failure": "explode"}])
 def test_merge_rejects_bad_flags(bad: dict) -> None:
     with pytest.raises(PrivacyCamError):
         st.merge(st.Settings(), bad)

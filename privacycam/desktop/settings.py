@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import MAX_BPM, MIN_BPM, Mode, parse_mode
+from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, ON_FAILURE
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class Settings:
     fps: int = 30
     mode: str = "spoof-hr"  # a name parse_mode() accepts; the rate is target_bpm
     target_bpm: float = 75.0
-    on_failure: str = "freeze"  # what to send when a face cannot be protected (see --on-failure)
+    on_failure: str = DEFAULT_ON_FAILURE  # what to send when a face cannot be protected (see --on-failure)
     mjpeg_port: int = 0  # 0: no MJPEG server
     preview: bool = False
 
@@ -84,7 +85,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "fps": lambda v: v > 0,
     "mode": _mode_ok,
     "target_bpm": lambda v: MIN_BPM <= v <= MAX_BPM,
-    "on_failure": lambda v: bool(v.strip()),
+    "on_failure": lambda v: v in ON_FAILURE,
     "mjpeg_port": lambda v: 0 <= v <= 65535,
     "preview": lambda v: True,
 }

@@ -1,0 +1,50 @@
+"""``privacycam tray`` pieces that need no display: flags, last report, remembered mode, stop."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import pytest
+
+from privacycam.desktop import settings as st
+from privacycam.desktop.tray_command import DesktopCallbacks, latest_report, register
+from privacycam.modes import Mode
+
+
+def test_register_adds_tray_with_live_flags() -> None:
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["tray", "--mode", "spoof-hr", "90", "--width", "320", "--reports", "r"])
+    assert args.mode == ["spoof-hr", "90"] and args.width == 320 and args.reports == Path("r")
+    assert args.preview is None and args.func.__module__ == "privacycam.desktop.tray_command"
+
+
+def test_latest_report_is_the_newest(tmp_path: Path) -> None:
+    assert latest_report(tmp_path / "missing") is None
+    older, newer = tmp_path / "a" / "report.html", tmp_path / "b" / "c" / "report.md"
+    for i, path in enumerate((older, newer, tmp_path / "report.txt")):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+        os.utime(path, (1000 + i, 1000 + i))
+    assert latest_report(tmp_path) == newer
+
+
+class StopRecorder:
+    stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def test_callbacks_remember_mode_and_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(st.sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    runner = StopRecorder()
+    callbacks = DesktopCallbacks(runner, preview=None, reports=tmp_path)
+    callbacks.mode_changed(Mode(erase=True, deidentify=True, target_bpm=64.0))
+    assert st.load_settings() == st.Settings(mode="deidentify+erase", target_bpm=64.0)
+    assert callbacks.open_report() is False
+    callbacks.quit()
+    assert runner.stopped
