@@ -1,0 +1,127 @@
+"""The learned pulse editor's network: a soft, trainable version of the spectral plan.
+
+Input: the last ``window`` frames of the skin colour of each cell of a ``grid`` x ``grid``
+canonical grid, as relative change (x / window mean - 1, in percent) plus skin coverage,
+and each cell's mean colour. The network
+- forms learned colour projections of the whole-skin trace and their periodogram at
+  ``bins`` candidate frequencies (cycles per frame, covering 0.7-3.5 Hz at 25-30 fps);
+- selects frequencies with a small 1-D CNN over that spectrum (softmax weights);
+- forecasts every cell's pulse for the next ``horizon`` frames (row 0 = the newest frame)
+  with the weighted mixture of fixed least-squares extrapolation operators (fundamental +
+  first harmonic), smoothed over the grid, soft-capped and scaled per channel: the
+  ``cancel`` output, in relative units;
+- outputs injection maps for the drive (index 0 spoof-hr, 1 erase) from the pulse's
+  in-phase spatial signature, the blood-volume colour direction and a small 2-D CNN.
+Everything is linear algebra, softmax and convolutions, so it exports to ONNX.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+GRID = 8
+WINDOW = 96
+HORIZON = 24
+BINS = 48
+CYCLES_PER_FRAME = (0.7 / 30.0, 3.5 / 25.0)
+PBV_BGR = np.array([0.33, 0.77, 0.53], np.float32)  # blood-volume colour direction (B, G, R)
+
+
+def frequency_operators(window: int, horizon: int, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares operators per candidate frequency (cycles/frame).
+
+    Returns ``fit`` (J, 2, window): cos/sin coefficients of the fundamental, and ``extrap``
+    (J, horizon, window): the fitted pulse (both harmonics, no offset/trend) at frames
+    0..horizon-1 after the newest (0 = the newest frame itself).
+    """
+    past = np.arange(window, dtype=np.float64) - (window - 1)
+    future = np.arange(horizon, dtype=np.float64)
+    fit, extrap = [], []
+    for f in freqs:
+        def design(t: np.ndarray) -> np.ndarray:
+            w = 2 * np.pi * f * t
+            return np.stack([np.ones_like(t), t / window, np.cos(w), np.sin(w), np.cos(2 * w), np.sin(2 * w)], 1)
+
+        pinv = np.linalg.pinv(design(past))
+        fit.append(pinv[2:4])
+        extrap.append(design(future)[:, 2:] @ pinv[2:])
+    return np.asarray(fit, np.float32), np.asarray(extrap, np.float32)
+
+
+class PulseEditorNet(nn.Module):
+    """(rel (B,T,g,g,4), level (B,3,g,g)) -> (cancel (B,H,3,g,g), inject (B,2,3,g,g)), relative units."""
+
+    def __init__(self, grid: int = GRID, window: int = WINDOW, horizon: int = HORIZON, bins: int = BINS) -> None:
+        super().__init__()
+        self.grid, self.window, self.horizon = grid, window, horizon
+        freqs = np.linspace(*CYCLES_PER_FRAME, bins)
+        fit, extrap = frequency_operators(window, horizon, freqs)
+        self.register_buffer("fit", torch.from_numpy(fit))
+        self.register_buffer("extrap", torch.from_numpy(extrap))
+        self.register_buffer("pbv", torch.from_numpy(PBV_BGR / PBV_BGR.max()).view(1, 3, 1, 1))
+        self.mix = nn.Linear(3, 4, bias=False)  # colour projections of the skin trace (BGR in)
+        with torch.no_grad():
+            self.mix.weight.copy_(torch.tensor([[-1.0, 1.0, 0.0], [1.0, 1.0, -2.0], [0.0, 1.0, 0.0], [0.33, 0.77, 0.53]]))
+        self.selector = nn.Sequential(nn.Conv1d(4, 16, 5, padding=2), nn.GELU(), nn.Conv1d(16, 1, 5, padding=2))
+        self.sharpness = nn.Parameter(torch.tensor(2.0))
+        self.smooth = nn.Conv2d(3, 3, 3, padding=1, groups=3, bias=False)
+        with torch.no_grad():
+            self.smooth.weight.zero_()
+            self.smooth.weight[:, 0, 1, 1] = 1.0
+        self.cancel_gain = nn.Parameter(torch.ones(3))
+        self.cap = nn.Parameter(torch.tensor(1.5))  # percent
+        self.inject_net = nn.Sequential(nn.Conv2d(8, 16, 3, padding=1), nn.GELU(), nn.Conv2d(16, 6, 1))
+        nn.init.zeros_(self.inject_net[2].weight)
+        nn.init.zeros_(self.inject_net[2].bias)
+        # per mode: (floor along the blood-volume direction in percent, gain on the signature)
+        self.inject_scale = nn.Parameter(torch.tensor([[1.2, 3.0], [1.2, 3.0]]))
+
+    def forward(self, x: torch.Tensor, level: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        rel, cover = x[..., :3], x[..., 3]  # percent, (B,T,g,g,3); coverage (B,T,g,g)
+        batch, g = x.shape[0], self.grid
+        weight = cover.sum(dim=(2, 3)).clamp_min(1e-6)
+        trace = (rel * cover.unsqueeze(-1)).sum(dim=(2, 3)) / weight.unsqueeze(-1)  # (B,T,3)
+        proj = self.mix(trace)  # (B,T,4)
+        coef = torch.einsum("jct,btk->bkjc", self.fit, proj)
+        power = torch.log((coef * coef).sum(-1) + 1e-6)  # (B,4,J)
+        logits = self.selector(power - power.mean(-1, keepdim=True)).squeeze(1)
+        select = torch.softmax(logits * self.sharpness, dim=-1)  # (B,J)
+
+        cells = rel.reshape(batch, self.window, g * g * 3)
+        extrap = torch.einsum("bj,jht->bht", select, self.extrap)
+        forecast = torch.bmm(extrap, cells).reshape(batch * self.horizon, g, g, 3).permute(0, 3, 1, 2)
+        forecast = self.smooth(forecast).reshape(batch, self.horizon, 3, g, g)
+        cap = F.softplus(self.cap)
+        skin = torch.sigmoid((cover.mean(1) - 0.3) * 20.0).unsqueeze(1)  # (B,1,g,g) mostly-skin cells
+        cancel = cap * torch.tanh(forecast / cap) * self.cancel_gain.view(1, 1, 3, 1, 1) * skin.unsqueeze(1)
+
+        fit = torch.einsum("bj,jct->bct", select, self.fit)  # (B,2,T)
+        cell_coef = torch.bmm(fit, cells).reshape(batch, 2, g, g, 3).permute(0, 1, 4, 2, 3)
+        global_coef = torch.bmm(fit, proj[..., 3:4]).reshape(batch, 2, 1, 1, 1)  # along the blood-volume projection
+        norm = torch.sqrt((global_coef * global_coef).sum(1) + 1e-6)
+        signature = (cell_coef * global_coef).sum(1) / norm  # (B,3,g,g): in-phase pulse amplitude, percent
+        signature = cap * torch.tanh(signature / cap)
+        features = torch.cat([signature, skin, level, cover.mean(1).unsqueeze(1) - skin], dim=1)
+        learned = self.inject_net(features).reshape(batch, 2, 3, g, g)
+        scale = self.inject_scale.view(1, 2, 2, 1, 1, 1)
+        inject = (scale[:, :, 0] * self.pbv.unsqueeze(1) + scale[:, :, 1] * signature.unsqueeze(1) + learned) * skin.unsqueeze(1)
+        return cancel, inject
+
+
+def window_features(cells: np.ndarray, cover: np.ndarray, window: int = WINDOW) -> tuple[np.ndarray, np.ndarray]:
+    """Network inputs from skin-cell colours (T,g,g,3) and coverage (T,g,g), newest last.
+
+    Returns ``x`` (1, window, g, g, 4) and ``level`` (1, 3, g, g); shorter histories are
+    padded at the start with no change and no coverage.
+    """
+    cells, cover = cells[-window:], cover[-window:]
+    mean = cells.mean(axis=0)
+    rel = 100.0 * (cells / np.maximum(mean, 1.0) - 1.0) * (cover[..., None] > 0)
+    x = np.zeros((1, window) + cover.shape[1:] + (4,), np.float32)
+    x[0, window - len(cells) :, ..., :3] = rel
+    x[0, window - len(cells) :, ..., 3] = cover
+    level = (mean / 255.0).transpose(2, 0, 1)[None].astype(np.float32)
+    return x, level

@@ -1,0 +1,1 @@
+"""Training of the learned pulse editor (``privacycam train``)."""

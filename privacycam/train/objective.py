@@ -1,0 +1,77 @@
+"""The Privacy-Phys objective against an ensemble of differentiable surrogate attackers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from privacycam.rppg.deep.estimator import DeepEstimator, integrate
+from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass, spatial_mean_trace
+
+Attacker = Callable[[torch.Tensor, float], torch.Tensor]
+DEEP_SIZE = 36  # the project's deep estimators area-resize to 36x36 anyway
+
+
+def pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Pearson correlation along the last axis."""
+    a = a - a.mean(-1, keepdim=True)
+    b = b - b.mean(-1, keepdim=True)
+    return (a * b).sum(-1) / torch.sqrt((a * a).sum(-1) * (b * b).sum(-1) + 1e-12)
+
+
+def peak_share(wave: torch.Tensor, fps: float) -> torch.Tensor:
+    """Share of the 0.7-3.5 Hz power in the strongest bin (a dominant peak scores high)."""
+    n = wave.shape[-1]
+    power = torch.fft.rfft(wave - wave.mean(-1, keepdim=True), n=4 * n).abs() ** 2
+    freqs = torch.fft.rfftfreq(4 * n, d=1.0 / fps)
+    band = power[..., (freqs >= 0.7) & (freqs <= 3.5)]
+    return band.max(-1).values / band.sum(-1).clamp_min(1e-12)
+
+
+def attacker(name: str, deep: dict[str, DeepEstimator]) -> Attacker:
+    """Waveform (B,T) of (B,T,3,S,S) BGR faces: a differentiable classical estimator on the
+    spatial mean, or a deep estimator on 36x36 RGB crops (TS-CAN's derivative integrated)."""
+    if name in ESTIMATORS:
+        return lambda faces, fps: ESTIMATORS[name](spatial_mean_trace(faces.flip(2)), fps)
+    model = deep[name]
+
+    def run(faces: torch.Tensor, fps: float) -> torch.Tensor:
+        b, t = faces.shape[:2]
+        small = F.adaptive_avg_pool2d(faces.flip(2).reshape(b * t, 3, *faces.shape[-2:]), DEEP_SIZE)
+        out = model.forward_tensor(small.reshape(b, t, 3, DEEP_SIZE, DEEP_SIZE).permute(0, 1, 3, 4, 2))
+        return integrate(out) if getattr(model.torch_model(), "output", "waveform") == "derivative" else out
+
+    return run
+
+
+def pulse_loss(
+    edited: torch.Tensor,
+    original: torch.Tensor,
+    target: torch.Tensor,
+    erase: torch.Tensor,
+    attackers: list[Attacker],
+    fps: float,
+    peak_weight: float = 0.3,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """Mean over attackers: spoof rows 1 - r(attacker, target); erase rows |r(attacker on
+    edited, attacker on original)| + ``peak_weight`` x dominant-peak share."""
+    total = edited.new_zeros(edited.shape[0])
+    for run in attackers:
+        wave = fft_bandpass(run(edited, fps), fps)
+        with torch.no_grad():
+            reference = fft_bandpass(run(original, fps), fps)
+        spoof = 1.0 - pearson(wave, fft_bandpass(target, fps))
+        hide = pearson(wave, reference).abs() + peak_weight * peak_share(wave, fps)
+        total = total + torch.where(erase, hide, spoof)
+    total = total / len(attackers)
+    return total.mean(), {"spoof": float(total[~erase].mean()) if (~erase).any() else float("nan"),
+                          "erase": float(total[erase].mean()) if erase.any() else float("nan")}
+
+
+def fidelity_loss(edit: torch.Tensor, masks: torch.Tensor, budget_rms: float, weight: float) -> tuple[torch.Tensor, float]:
+    """``weight`` x skin MSE of the edit (grey levels^2) + a steep hinge above ``budget_rms``."""
+    mse = (edit.pow(2).sum(2) * masks).sum(dim=(1, 2, 3)) / (3 * masks.sum(dim=(1, 2, 3))).clamp_min(1e-6)
+    rms = torch.sqrt(mse + 1e-9)
+    return (weight * mse + 4.0 * F.relu(rms - budget_rms).pow(2)).mean(), float(rms.mean())
