@@ -9,6 +9,8 @@ from pathlib import Path
 SYS_ROOT = Path("/sys")
 DEV_ROOT = Path("/dev")
 VIRTUAL_CAMERA_NAME = "PrivacyCam"
+MODPROBE_OPTIONS = f"devices=1 card_label={VIRTUAL_CAMERA_NAME} exclusive_caps=1"
+MODPROBE_COMMAND = f"sudo modprobe v4l2loopback {MODPROBE_OPTIONS}"
 
 _VIDEO_NODE = re.compile(r"video(\d+)$")
 
@@ -40,6 +42,11 @@ def video_devices(sys_root: Path = SYS_ROOT, dev_root: Path = DEV_ROOT) -> list[
         if match:
             names.setdefault(int(match.group(1)), "")
     return [VideoDevice(i, dev_root / f"video{i}", names[i]) for i in sorted(names)]
+
+
+def virtual_camera_device(sys_root: Path = SYS_ROOT, dev_root: Path = DEV_ROOT) -> VideoDevice | None:
+    """The v4l2loopback device labelled PrivacyCam, if sysfs knows one."""
+    return next((dev for dev in video_devices(sys_root, dev_root) if dev.name == VIRTUAL_CAMERA_NAME), None)
 
 
 def loopback_module_loaded(sys_root: Path = SYS_ROOT) -> bool:

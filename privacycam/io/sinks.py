@@ -1,0 +1,298 @@
+"""Frame sinks: where filtered frames go (a file, the virtual camera, a preview window,
+several at once). The MJPEG stream lives in :mod:`privacycam.io.mjpeg`."""
+
+from __future__ import annotations
+
+import os
+import platform
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from privacycam.errors import DependencyMissingError, VideoOutputError
+from privacycam.frames import as_bgr
+from privacycam.io.v4l2 import MODPROBE_COMMAND, virtual_camera_device
+
+
+class FrameSink(ABC):
+    """Takes HxWx3 uint8 BGR frames.
+
+    ``close()`` finishes normally; ``abort()`` stops after a failure or Ctrl-C (the
+    default is the same as ``close()``). Used as a context manager, a sink closes when
+    the block ends normally and aborts when it ends with any exception.
+    """
+
+    resized = 0  # frames that arrived in another size and were resized
+
+    @abstractmethod
+    def write(self, image: np.ndarray) -> None:
+        """Send one frame."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Finish; safe to call twice."""
+
+    def abort(self) -> None:
+        """Stop after a failure or interruption."""
+        self.close()
+
+    def __enter__(self) -> FrameSink:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def _fit(self, image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+        """``image`` as BGR of ``size`` (w, h); a resize is counted in ``resized``."""
+        image = as_bgr(image)
+        if (image.shape[1], image.shape[0]) != size:
+            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            self.resized += 1
+        return image
+
+
+# --------------------------------------------------------------------------- files
+
+_CODECS = {".mkv": "FFV1", ".avi": "FFV1", ".mp4": "mp4v"}
+
+
+class VideoFileSink(FrameSink):
+    """Writes a video file atomically: ``path`` never holds a half-written video.
+
+    The rule:
+
+    * frames go to a hidden temporary file beside ``path``;
+    * ``close()`` (the ``with`` block ending normally) finalises it and renames it to
+      ``path`` in one step, replacing any older file there;
+    * ``abort()`` (any exception inside the ``with`` block, Ctrl-C included) finalises
+      the frames written so far as ``<stem>.partial<ext>`` (a playable file) and leaves
+      ``path`` untouched; nothing is kept when no frame was written.
+
+    ``.mkv`` and ``.avi`` are lossless FFV1 (frames read back bit-exact); ``.mp4`` is
+    lossy mp4v. ``protect`` (the input video) is never overwritten. Frames of another
+    size are resized to ``size`` and counted in ``resized``. ``result`` is the file
+    that was finally written (``None`` before close or when nothing was kept).
+    """
+
+    def __init__(self, path: str | Path, fps: float, size: tuple[int, int], protect: str | Path | None = None) -> None:
+        self.path = Path(path)
+        codec = _CODECS.get(self.path.suffix.lower())
+        if codec is None:
+            raise VideoOutputError(
+                f"cannot write {self.path.name}: use .mkv or .avi (lossless FFV1) or .mp4 (lossy mp4v)"
+            )
+        if protect is not None and _same_file(self.path, Path(protect)):
+            raise VideoOutputError(f"refusing to overwrite the input video {protect}; choose another output path")
+        if not self.path.parent.is_dir():
+            raise VideoOutputError(f"output folder does not exist: {self.path.parent}")
+        if self.path.is_dir():
+            raise VideoOutputError(f"output path is a folder: {self.path}")
+        self.fps = float(fps)
+        self.size = (int(size[0]), int(size[1]))
+        self.frames_written = 0
+        self.result: Path | None = None
+        try:
+            handle, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".tmp{self.path.suffix}", dir=self.path.parent)
+        except OSError as err:
+            raise VideoOutputError(f"cannot write to {self.path.parent}: {err.strerror}") from err
+        os.close(handle)
+        self._tmp = Path(tmp)
+        self._writer: cv2.VideoWriter | None = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*codec), self.fps, self.size)
+        if not self._writer.isOpened():
+            self._tmp.unlink(missing_ok=True)
+            raise VideoOutputError(f"OpenCV cannot write {codec} video to {self.path}")
+
+    @property
+    def partial_path(self) -> Path:
+        """Where an aborted recording is kept: ``<stem>.partial<ext>``."""
+        return self.path.with_name(f"{self.path.stem}.partial{self.path.suffix}")
+
+    def write(self, image: np.ndarray) -> None:
+        if self._writer is None:
+            raise VideoOutputError(f"{self.path.name}: write after close")
+        self._writer.write(self._fit(image, self.size))
+        self.frames_written += 1
+
+    def close(self) -> None:
+        self._finish(self.path)
+
+    def abort(self) -> None:
+        self._finish(self.partial_path if self.frames_written else None)
+
+    def _finish(self, target: Path | None) -> None:
+        if self._writer is None:
+            return
+        self._writer.release()
+        self._writer = None
+        if target is None:
+            self._tmp.unlink(missing_ok=True)
+            return
+        os.replace(self._tmp, target)
+        self.result = target
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+# --------------------------------------------------------------------------- virtual camera
+
+
+def no_device_hint(system: str | None = None) -> str:
+    """What to do when no virtual camera device exists, for ``system`` (default: this one)."""
+    if (system or platform.system()) == "Linux":
+        return f"load the v4l2loopback module: {MODPROBE_COMMAND} (more: privacycam setup-camera)"
+    return (
+        "install OBS Studio, click 'Start Virtual Camera' once so the 'OBS Virtual Camera' "
+        "device is registered, then stop it (more: privacycam setup-camera)"
+    )
+
+
+class VirtualCameraSink(FrameSink):
+    """Sends frames to the virtual camera that video apps see (pyvirtualcam, BGR input).
+
+    Linux uses v4l2loopback; with ``device=None`` the device labelled PrivacyCam is
+    preferred, else pyvirtualcam picks any loopback device. Windows and macOS use OBS
+    Virtual Camera. Frames of another size are resized to (width, height) and counted.
+    """
+
+    def __init__(self, width: int, height: int, fps: float, device: str | None = None) -> None:
+        try:
+            import pyvirtualcam
+        except ImportError as err:
+            raise DependencyMissingError("pyvirtualcam is not installed: pip install pyvirtualcam") from err
+        if device is None and platform.system() == "Linux":
+            found = virtual_camera_device()
+            device = str(found.path) if found is not None and found.exists else None
+        self.size = (int(width), int(height))
+        self.frames_sent = 0
+        try:
+            self._camera = pyvirtualcam.Camera(
+                self.size[0], self.size[1], fps, fmt=pyvirtualcam.PixelFormat.BGR, device=device
+            )
+        except (RuntimeError, OSError) as err:
+            reason = " ".join(str(err).split())
+            raise VideoOutputError(f"no virtual camera available ({reason}); {no_device_hint()}") from err
+        self.device: str = self._camera.device
+
+    def write(self, image: np.ndarray) -> None:
+        if self._camera is None:
+            raise VideoOutputError(f"virtual camera {self.device}: write after close")
+        try:
+            self._camera.send(self._fit(image, self.size))
+        except (RuntimeError, OSError) as err:
+            raise VideoOutputError(f"virtual camera {self.device} stopped accepting frames: {err}") from err
+        self.frames_sent += 1
+
+    def close(self) -> None:
+        if self._camera is not None:
+            self._camera.close()
+            self._camera = None
+
+
+# --------------------------------------------------------------------------- preview window
+
+
+class PreviewSink(FrameSink):
+    """Shows frames in a window without blocking. Closing the window (or pressing Esc
+    or q in it) closes the sink: further writes are ignored and ``closed`` turns True."""
+
+    TITLE = "PrivacyCam preview"
+
+    def __init__(self, title: str = TITLE) -> None:
+        if platform.system() == "Linux" and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise VideoOutputError(
+                "no display for the preview window (DISPLAY is not set); send to the virtual camera, "
+                "a file or the MJPEG stream instead"
+            )
+        self.title = title
+        self.closed = False
+        self._shown = False
+        try:
+            cv2.namedWindow(title, cv2.WINDOW_NORMAL)
+        except cv2.error as err:
+            raise VideoOutputError(f"cannot open the preview window: {err}") from err
+
+    def write(self, image: np.ndarray) -> None:
+        if self.closed:
+            return
+        if self._shown and not self._visible():
+            self.close()
+            return
+        cv2.imshow(self.title, as_bgr(image))
+        self._shown = True
+        if (cv2.waitKey(1) & 0xFF) in (27, ord("q")):
+            self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            cv2.destroyWindow(self.title)
+            cv2.waitKey(1)
+        except cv2.error:
+            pass  # the user already closed it
+
+    def _visible(self) -> bool:
+        try:
+            return cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) >= 1
+        except cv2.error:
+            return False
+
+
+# --------------------------------------------------------------------------- several
+
+
+class TeeSink(FrameSink):
+    """Writes every frame to each sink; close/abort reach all of them even if one fails
+    (the first failure is raised afterwards)."""
+
+    def __init__(self, *sinks: FrameSink) -> None:
+        self.sinks = sinks
+
+    def write(self, image: np.ndarray) -> None:
+        for sink in self.sinks:
+            sink.write(image)
+
+    def close(self) -> None:
+        self._each(lambda sink: sink.close())
+
+    def abort(self) -> None:
+        self._each(lambda sink: sink.abort())
+
+    def _each(self, action: Callable[[FrameSink], None]) -> None:
+        errors: list[Exception] = []
+        for sink in self.sinks:
+            try:
+                action(sink)
+            except Exception as err:  # noqa: BLE001 - finish the others first
+                errors.append(err)
+        if errors:
+            raise errors[0]
+
+
+def open_sink(spec: str, fps: float, size: tuple[int, int], protect: str | Path | None = None) -> FrameSink:
+    """A sink from a command-line spec: ``virtualcam[:DEVICE]``, ``preview``,
+    ``mjpeg[:PORT]`` (on 127.0.0.1) or a file path (``.mkv``/``.avi``/``.mp4``)."""
+    kind, _, arg = spec.partition(":")
+    if kind == "virtualcam":
+        return VirtualCameraSink(size[0], size[1], fps, device=arg or None)
+    if kind == "preview" and not arg:
+        return PreviewSink()
+    if kind == "mjpeg":
+        from privacycam.io.mjpeg import DEFAULT_PORT, MjpegServerSink
+
+        if arg and not arg.isdigit():
+            raise VideoOutputError(f"bad output {spec!r}: use mjpeg or mjpeg:PORT")
+        return MjpegServerSink(port=int(arg or DEFAULT_PORT))
+    return VideoFileSink(spec, fps, size, protect=protect)
