@@ -52,7 +52,8 @@ def frequency_operators(window: int, horizon: int, freqs: np.ndarray) -> tuple[n
 
 
 class PulseEditorNet(nn.Module):
-    """(rel (B,T,g,g,4), level (B,3,g,g)) -> (cancel (B,H,3,g,g), inject (B,2,3,g,g)), relative units."""
+    """(x (B,T,g,g,4), level (B,3,g,g)) -> cancel (B,H,3,g,g) and inject (B,2,3,g,g) in percent of
+    each cell's level, and the selected pulse frequency (B,) in cycles per frame."""
 
     def __init__(self, grid: int = GRID, window: int = WINDOW, horizon: int = HORIZON, bins: int = BINS) -> None:
         super().__init__()
@@ -61,6 +62,7 @@ class PulseEditorNet(nn.Module):
         fit, extrap = frequency_operators(window, horizon, freqs)
         self.register_buffer("fit", torch.from_numpy(fit))
         self.register_buffer("extrap", torch.from_numpy(extrap))
+        self.register_buffer("freqs", torch.from_numpy(freqs.astype(np.float32)), persistent=False)
         self.register_buffer("pbv", torch.from_numpy(PBV_BGR / PBV_BGR.max()).view(1, 3, 1, 1))
         self.mix = nn.Linear(3, 4, bias=False)  # colour projections of the skin trace (BGR in)
         with torch.no_grad():
@@ -79,7 +81,7 @@ class PulseEditorNet(nn.Module):
         # per mode: (floor along the blood-volume direction in percent, gain on the signature)
         self.inject_scale = nn.Parameter(torch.tensor([[1.2, 3.0], [1.2, 3.0]]))
 
-    def forward(self, x: torch.Tensor, level: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, level: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         rel, cover = x[..., :3], x[..., 3]  # percent, (B,T,g,g,3); coverage (B,T,g,g)
         batch, g = x.shape[0], self.grid
         weight = cover.sum(dim=(2, 3)).clamp_min(1e-6)
@@ -108,7 +110,7 @@ class PulseEditorNet(nn.Module):
         learned = self.inject_net(features).reshape(batch, 2, 3, g, g)
         scale = self.inject_scale.view(1, 2, 2, 1, 1, 1)
         inject = (scale[:, :, 0] * self.pbv.unsqueeze(1) + scale[:, :, 1] * signature.unsqueeze(1) + learned) * skin.unsqueeze(1)
-        return cancel, inject
+        return cancel, inject, (select * self.freqs).sum(-1)
 
 
 def window_features(cells: np.ndarray, cover: np.ndarray, window: int = WINDOW) -> tuple[np.ndarray, np.ndarray]:

@@ -51,7 +51,7 @@ def stream_edits(
     rel = 100.0 * (win_cells / mean.clamp_min(1.0) - 1.0)
     x = torch.cat([rel, win_cover.unsqueeze(-1)], dim=-1).reshape(b * plans, w, g, g, 4)
     level = (mean[:, :, 0] / 255.0).permute(0, 1, 4, 2, 3).reshape(b * plans, 3, g, g)
-    cancel, inject = net(x, level)
+    cancel, inject, _ = net(x, level)
     grey = 2.55 * level.reshape(b, plans, 1, 3, g, g)  # percent -> grey levels
     cancel = cancel.reshape(b, plans, -1, 3, g, g) * grey
     inject = inject.reshape(b, plans, 2, 3, g, g)[torch.arange(b), :, mode_index] * grey[:, :, 0]
