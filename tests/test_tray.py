@@ -16,6 +16,7 @@ from xdisplay import XDisplay, missing_tools, x_display
 pytest.importorskip("PySide6", reason="PySide6-Essentials not installed")
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+UPDATE_DOCS = os.environ.get("PRIVACYCAM_UPDATE_DOCS") == "1"  # copy the screenshots into docs/
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +213,23 @@ def synthetic_stream(mode: Mode, fps: float, on_frame=None):
     return StreamRunner(source, pipeline, CountingSink(), on_frame=on_frame), pipeline
 
 
-def test_real_menu_switches_running_pipeline(qapp, display: XDisplay) -> None:
+def count_colour(path: Path, colour: str, tolerance: int = 12) -> int:
+    """Pixels of the PNG at ``path`` within ``tolerance`` of ``colour`` in each channel."""
+    import numpy as np
+    from PIL import Image
+
+    target = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    pixels = np.asarray(Image.open(path).convert("RGB"), dtype=int)
+    return int((np.abs(pixels - target) <= tolerance).all(axis=-1).sum())
+
+
+def keep(path: Path) -> Path:
+    if UPDATE_DOCS:
+        DOCS.joinpath(path.name).write_bytes(path.read_bytes())
+    return path
+
+
+def test_real_menu_switches_running_pipeline(qapp, display: XDisplay, tmp_path: Path) -> None:
     """xdotool right-clicks the icon, opens Mode, clicks 90 bpm; the stream never stops."""
     from privacycam.desktop.tray import TrayApp
 
@@ -228,14 +245,16 @@ def test_real_menu_switches_running_pipeline(qapp, display: XDisplay) -> None:
         tray.refresh()
         settle(qapp)
         assert "face found" in tray.tray.toolTip() and "spoof-hr 75" in tray.tray.toolTip()
-        display.screenshot(DOCS / "tray.png", crop=display.panel, zoom=4)
+        shot = keep(display.screenshot(tmp_path / "tray.png", crop=display.panel, zoom=4))
+        assert count_colour(shot, "#2e9d48") > 16 * 200  # the green "protecting, face found" tile
 
         open_menu(display, qapp, tray)
         point_at(display, tray.menu, tray.actions["mode"], click=False)
         submenu = tray.actions["mode"].menu()
         spin(qapp, submenu.isVisible, 5.0, "the Mode submenu did not open on hover")
         settle(qapp)
-        display.screenshot(DOCS / "tray-menu.png")
+        shot = keep(display.screenshot(tmp_path / "tray-menu.png"))
+        assert count_colour(shot, "#ffffff", 4) > 20_000  # the menu and its submenu are drawn
         out_before = pipeline.stats().frames_out
         point_at(display, submenu, tray.actions["spoof-90"], click=True)
         spin(qapp, lambda: pipeline.mode.target_bpm == 90.0, 5.0, "clicking 90 bpm did not reach the pipeline")
