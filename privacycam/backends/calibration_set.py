@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import cv2
@@ -76,7 +76,7 @@ def make_calibration_set(
     return written
 
 
-def _windows(tracker: FaceTracker, clip: Path, window: int, stride: int, size: int):
+def _windows(tracker: FaceTracker, clip: Path, window: int, stride: int, size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(crops (T, S, S, 3) uint8, masks (T, S, S) float32) windows of one clip."""
     capture = cv2.VideoCapture(str(clip))
     if not capture.isOpened():
