@@ -21,8 +21,8 @@ COMMAND_MODULES = (
     "privacycam.evaluation.command",
     "privacycam.rppg.deep.command",
     "privacycam.io.setup_camera",
-    "privacycam.io.list_cameras",
     "privacycam.desktop.tray_command",
+    "privacycam.backends.command",
 )
 
 

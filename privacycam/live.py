@@ -6,7 +6,7 @@ import argparse
 import logging
 import signal
 
-from privacycam.desktop.settings import Settings, load_settings, merge, remember_mode
+from privacycam.desktop.settings import Settings, load_settings, merge, mode_name, remember_mode
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import parse_mode
 from privacycam.options import add_filter_arguments, make_editor, mode_from_args
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 def add_live_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the live filter (also used by ``privacycam tray``)."""
     add_filter_arguments(parser, default_mode=None)
+    parser.add_argument("--list-cameras", action="store_true", help="list the cameras that can be opened and exit")
     parser.add_argument("--camera", help="camera index or device path (default: remembered, else 0)")
     parser.add_argument("--width", type=int, help="capture width (default: remembered, else 640)")
     parser.add_argument("--height", type=int, help="capture height (default: remembered, else 480)")
@@ -35,13 +36,14 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
     overrides = {k: getattr(args, k, None) for k in ("camera", "width", "height", "fps", "on_failure", "mjpeg_port", "preview")}
     if getattr(args, "mode", None):
         mode = mode_from_args(args.mode)
-        overrides["mode"] = mode.label().split(" ")[0]
+        overrides["mode"] = mode_name(mode)
         overrides["target_bpm"] = mode.target_bpm
     return merge(load_settings(), overrides)
 
 
-def build_live_stream(args: argparse.Namespace) -> tuple[StreamRunner, FilterPipeline]:
-    """Open camera, pipeline and sinks as the live command does; the runner is not started."""
+def build_live_stream(args: argparse.Namespace) -> StreamRunner:
+    """Open camera, pipeline and sinks as the live command does; the runner (also the
+    stream's control: mode, set_mode, stats) is not started."""
     from privacycam.io.sinks import MjpegServerSink, PreviewSink, TeeSink, VirtualCameraSink
     from privacycam.io.sources import CameraSource
 
@@ -78,22 +80,37 @@ def build_live_stream(args: argparse.Namespace) -> tuple[StreamRunner, FilterPip
         "PrivacyCam live: camera %s %dx%d@%g, mode %s, editor %s (%s)",
         settings.camera, width, height, source.fps, mode.label(), pipeline.editor.name, pipeline.editor.backend,
     )
-    return runner, pipeline
+    return runner
+
+
+def list_cameras_command() -> int:
+    """Print the cameras that open, one per line."""
+    from privacycam.io.sources import list_cameras
+
+    cameras = list_cameras()
+    if not cameras:
+        print("no camera found (a virtual camera named PrivacyCam is not listed: it is the output)")
+        return 1
+    for camera in cameras:
+        print(f"{camera.index}\t{camera.name}\t{camera.path or ''}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "list_cameras", False):
+        return list_cameras_command()
     if getattr(args, "tray", False):
         from privacycam.desktop.tray_command import run as run_tray
 
         return run_tray(args)
-    runner, pipeline = build_live_stream(args)
+    runner = build_live_stream(args)
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())
     try:
         report = runner.run()
     finally:
         runner.sink.close()
-        pipeline.close()
-    remember_mode(pipeline.mode)
+        runner.pipeline.close()
+    remember_mode(runner.mode)
     log.info("stopped: %s", report.stats.line())
     if report.error:
         raise PrivacyCamError(report.error)

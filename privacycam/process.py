@@ -24,7 +24,7 @@ from privacycam.io.sinks import VideoFileSink
 from privacycam.io.sources import VideoFileSource
 from privacycam.modes import Mode
 from privacycam.options import add_filter_arguments, make_editor, mode_from_args
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig, ProcessedFrame
+from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, FilterPipeline, PipelineConfig, ProcessedFrame
 from privacycam.stream.runner import RunReport, StreamRunner
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def process_file(
     output_path: Path,
     mode: Mode,
     editor_name: str = "auto",
-    on_failure: str = "passthrough",
+    on_failure: str = DEFAULT_ON_FAILURE,
     seed: int = 0,
     progress: bool = True,
     on_frame: Callable[[Frame, ProcessedFrame], None] | None = None,
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         raise PrivacyCamError("process needs --mode (off, erase or spoof-hr BPM)")
     mode = mode_from_args(args.mode)
     result = process_file(
-        args.input, args.output, mode, args.editor, args.on_failure or "passthrough", args.seed, not args.no_progress
+        args.input, args.output, mode, args.editor, args.on_failure or DEFAULT_ON_FAILURE, args.seed, not args.no_progress
     )
     stats = result.report.stats
     times = np.asarray(result.report.frame_times_ms)

@@ -105,5 +105,5 @@ def run(args: argparse.Namespace) -> int:
     from privacycam.live import build_live_stream, resolve_settings
 
     settings = resolve_settings(args)
-    runner, pipeline = build_live_stream(argparse.Namespace(**{**vars(args), "preview": False}))
-    return serve(runner, pipeline, preview=settings.preview, reports=getattr(args, "reports", Path("runs")))
+    runner = build_live_stream(argparse.Namespace(**{**vars(args), "preview": False}))
+    return serve(runner, runner, preview=settings.preview, reports=getattr(args, "reports", Path("runs")))

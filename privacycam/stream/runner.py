@@ -18,6 +18,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from privacycam.frames import Frame
+from privacycam.modes import Mode
 from privacycam.stream.ladder import OverloadLadder
 from privacycam.stream.pipeline import FilterPipeline, ProcessedFrame
 from privacycam.stream.stats import StreamStats
@@ -52,7 +53,8 @@ class RunReport:
 
 class StreamRunner:
     """Runs ``source`` through ``pipeline`` into ``sink``; :meth:`run` blocks, :meth:`start`
-    runs it in a thread (for the tray), :meth:`stop` ends it cleanly from any thread."""
+    runs it in a thread (for the tray), :meth:`stop` ends it cleanly from any thread.
+    It is the stream's :class:`~privacycam.stream.stats.FilterControl`."""
 
     def __init__(
         self,
@@ -118,7 +120,7 @@ class StreamRunner:
                     stages.setdefault(stage, []).append(ms)
                 if self.stats_every_s and time.monotonic() - last_stats >= self.stats_every_s:
                     last_stats = time.monotonic()
-                    log.info("%s", self._stats().line())
+                    log.info("%s", self.stats().line())
         except KeyboardInterrupt:
             self._stop.set()
         except Exception as exc:  # a sink failure ends the run with a clear message
@@ -129,10 +131,19 @@ class StreamRunner:
             self.source.close()
             reader.join(timeout=5.0)
         interrupted = not self._source_ended
-        self.report = RunReport(self._stats(), frame_times, stages, interrupted, error or self._reader_error)
+        self.report = RunReport(self.stats(), frame_times, stages, interrupted, error or self._reader_error)
         return self.report
 
-    def _stats(self) -> StreamStats:
+    # ---- FilterControl: what the tray and CLI may do to the running stream ----
+    @property
+    def mode(self) -> Mode:
+        return self.pipeline.mode
+
+    def set_mode(self, mode: Mode) -> None:
+        self.pipeline.set_mode(mode)
+
+    def stats(self) -> StreamStats:
+        """The pipeline's counters plus the frames this runner had to drop."""
         stats = self.pipeline.stats()
         stats.frames_dropped = self._dropped
         return stats
