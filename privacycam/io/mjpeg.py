@@ -93,7 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(404)
 
     def _snapshot(self) -> None:
-        got = self.server.latest.wait_jpeg(0, timeout=5.0)
+        got = self.server.latest.wait_jpeg(0, timeout=self.server.first_frame_timeout)
         if got is None:
             self.send_error(503, "no frame yet")
             return
@@ -131,10 +131,11 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, host: str, port: int, latest: _LatestFrame, allow_remote: bool) -> None:
+    def __init__(self, host: str, port: int, latest: _LatestFrame, allow_remote: bool, first_frame_timeout: float) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.latest = latest
         self.allow_remote = allow_remote
+        self.first_frame_timeout = first_frame_timeout
         super().__init__((host, port), _Handler)
 
 
@@ -147,10 +148,19 @@ class MjpegServerSink(FrameSink):
     local are refused with 403 (DNS-rebinding protection) unless ``allow_remote``.
     Latest-frame semantics: ``write`` only stores the frame; each client's thread
     encodes and sends, and a slow client skips frames instead of blocking the pipeline.
-    ``port=0`` picks a free port (see ``url``).
+    ``port=0`` picks a free port (see ``url``). A snapshot requested before the first
+    frame waits up to ``first_frame_timeout`` seconds, then gets 503.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, allow_remote: bool = False, quality: int = 80) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        *,
+        allow_remote: bool = False,
+        quality: int = 80,
+        first_frame_timeout: float = 5.0,
+    ) -> None:
         if not allow_remote and not is_loopback(host):
             raise VideoOutputError(
                 f"refusing to serve the video on {host}: other machines could watch it; use 127.0.0.1, "
@@ -158,7 +168,7 @@ class MjpegServerSink(FrameSink):
             )
         self._latest = _LatestFrame(quality)
         try:
-            self._server = _Server(host, port, self._latest, allow_remote)
+            self._server = _Server(host, port, self._latest, allow_remote, first_frame_timeout)
         except OSError as err:
             raise VideoOutputError(f"cannot serve MJPEG on {host}:{port}: {err.strerror or err}") from err
         self._thread = threading.Thread(

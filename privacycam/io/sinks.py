@@ -23,7 +23,8 @@ class FrameSink(ABC):
 
     ``close()`` finishes normally; ``abort()`` stops after a failure or Ctrl-C (the
     default is the same as ``close()``). Used as a context manager, a sink closes when
-    the block ends normally and aborts when it ends with any exception.
+    the block ends normally and aborts when it ends with any exception (a failure of the
+    abort itself is added as a note to that exception, which propagates).
     """
 
     resized = 0  # frames that arrived in another size and were resized
@@ -43,11 +44,14 @@ class FrameSink(ABC):
     def __enter__(self) -> FrameSink:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
-        if exc_type is None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
             self.close()
-        else:
+            return
+        try:
             self.abort()
+        except Exception as err:  # noqa: BLE001 - keep the original exception, note this one
+            exc.add_note(f"stopping the {type(self).__name__} also failed: {err}")
 
     def _fit(self, image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         """``image`` as BGR of ``size`` (w, h); a resize is counted in ``resized``."""
