@@ -85,7 +85,7 @@ def process_file(
         log.warning("%s", problem)
     if report.interrupted:
         raise PrivacyCamError(
-            f"interrupted after {report.stats.frames_out} frames; the frames done so far are in {sink.path}"
+            f"interrupted after {report.stats.frames_out} frames; the frames done so far are in {sink.result}"
         )
     return ProcessResult(output_path, report.stats.frames_out, report)
 
