@@ -21,8 +21,8 @@ import pyvirtualcam
 
 from privacycam.errors import VideoOutputError
 from privacycam.io import sinks
-from privacycam.io.mjpeg import MjpegServerSink, is_loopback
-from privacycam.io.sinks import FrameSink, PreviewSink, TeeSink, VideoFileSink, VirtualCameraSink, open_sink
+from privacycam.io.mjpeg import is_loopback
+from privacycam.io.sinks import FrameSink, MjpegServerSink, PreviewSink, TeeSink, VideoFileSink, VirtualCameraSink, open_sink
 from privacycam.io.v4l2 import MODPROBE_COMMAND, VideoDevice
 
 W, H, FPS = 64, 48, 25.0

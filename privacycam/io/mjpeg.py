@@ -13,7 +13,7 @@ import numpy as np
 
 from privacycam.errors import VideoOutputError
 from privacycam.frames import as_bgr
-from privacycam.io.sinks import FrameSink
+from privacycam.io.frame_sink import FrameSink
 
 DEFAULT_PORT = 8765
 _BOUNDARY = "privacycam-frame"

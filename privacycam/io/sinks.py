@@ -1,12 +1,13 @@
 """Frame sinks: where filtered frames go (a file, the virtual camera, a preview window,
-several at once). The MJPEG stream lives in :mod:`privacycam.io.mjpeg`."""
+a local MJPEG stream, several at once). The MJPEG server's code lives in
+:mod:`privacycam.io.mjpeg` and the interface in :mod:`privacycam.io.frame_sink`; both
+are importable from here."""
 
 from __future__ import annotations
 
 import os
 import platform
 import tempfile
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,51 +16,20 @@ import numpy as np
 
 from privacycam.errors import DependencyMissingError, VideoOutputError
 from privacycam.frames import as_bgr
+from privacycam.io.frame_sink import FrameSink
+from privacycam.io.mjpeg import DEFAULT_PORT, MjpegServerSink
 from privacycam.io.v4l2 import MODPROBE_COMMAND, virtual_camera_device
 
-
-class FrameSink(ABC):
-    """Takes HxWx3 uint8 BGR frames.
-
-    ``close()`` finishes normally; ``abort()`` stops after a failure or Ctrl-C (the
-    default is the same as ``close()``). Used as a context manager, a sink closes when
-    the block ends normally and aborts when it ends with any exception (a failure of the
-    abort itself is added as a note to that exception, which propagates).
-    """
-
-    resized = 0  # frames that arrived in another size and were resized
-
-    @abstractmethod
-    def write(self, image: np.ndarray) -> None:
-        """Send one frame."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Finish; safe to call twice."""
-
-    def abort(self) -> None:
-        """Stop after a failure or interruption."""
-        self.close()
-
-    def __enter__(self) -> FrameSink:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc is None:
-            self.close()
-            return
-        try:
-            self.abort()
-        except Exception as err:  # noqa: BLE001 - keep the original exception, note this one
-            exc.add_note(f"stopping the {type(self).__name__} also failed: {err}")
-
-    def _fit(self, image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-        """``image`` as BGR of ``size`` (w, h); a resize is counted in ``resized``."""
-        image = as_bgr(image)
-        if (image.shape[1], image.shape[0]) != size:
-            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-            self.resized += 1
-        return image
+__all__ = [
+    "FrameSink",
+    "MjpegServerSink",
+    "PreviewSink",
+    "TeeSink",
+    "VideoFileSink",
+    "VirtualCameraSink",
+    "no_device_hint",
+    "open_sink",
+]
 
 
 # --------------------------------------------------------------------------- files
@@ -294,8 +264,6 @@ def open_sink(spec: str, fps: float, size: tuple[int, int], protect: str | Path 
     if kind == "preview" and not arg:
         return PreviewSink()
     if kind == "mjpeg":
-        from privacycam.io.mjpeg import DEFAULT_PORT, MjpegServerSink
-
         if arg and not arg.isdigit():
             raise VideoOutputError(f"bad output {spec!r}: use mjpeg or mjpeg:PORT")
         return MjpegServerSink(port=int(arg or DEFAULT_PORT))
