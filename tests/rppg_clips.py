@@ -1,0 +1,38 @@
+"""Test helpers: inject a known pulse into face pixels, and write lossless clips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from privacycam.rppg.roi import Box
+
+# Blood-volume pulse signature in normalised RGB (de Haan & van Leest 2014), as BGR.
+PBV_BGR = np.array([0.53, 0.77, 0.33])
+
+
+def inject_pulse(
+    frames_bgr: np.ndarray, box: Box, pulse: np.ndarray, amplitude: float, noise: float = 0.0, seed: int = 0
+) -> np.ndarray:
+    """Modulate the box's pixels by ``1 + amplitude * pulse[t] * PBV`` (relative), add Gaussian
+    noise of ``noise`` grey levels, and round stochastically back to uint8."""
+    rng = np.random.default_rng(seed)
+    out = frames_bgr.astype(np.float64)
+    region = out[:, box.y : box.y + box.h, box.x : box.x + box.w]
+    region *= 1.0 + amplitude * pulse[:, None, None, None] * PBV_BGR
+    if noise:
+        out += rng.normal(0.0, noise, out.shape)
+    return np.clip(np.floor(out + rng.random(out.shape)), 0, 255).astype(np.uint8)
+
+
+def write_ffv1(path: Path, frames_bgr: np.ndarray, fps: float) -> Path:
+    """Write BGR frames losslessly (FFV1 in Matroska)."""
+    height, width = frames_bgr.shape[1:3]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"FFV1"), fps, (width, height))
+    assert writer.isOpened(), f"cannot write {path}"
+    for frame in frames_bgr:
+        writer.write(frame)
+    writer.release()
+    return path
