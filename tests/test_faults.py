@@ -16,6 +16,7 @@ from skimage.data import astronaut
 from privacycam.cli import main
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.errors import VideoInputError
+from privacycam.face.landmarks import FaceTracker
 from privacycam.frames import Frame, as_bgr
 from privacycam.io.sources import CameraSource, SyntheticSource
 from privacycam.modes import parse_mode
@@ -309,6 +310,34 @@ def test_fail_safe_ends_when_protection_is_back():
     stats = pipeline.stats()
     pipeline.close()
     assert all(r.protected for r in back) and stats.frames_failsafe == 1 and stats.events["overload: recovered"] == 1
+
+
+class BreakingTracker(FaceTracker):
+    """The real face mesh, until it starts raising (a crash inside a dependency)."""
+
+    def __init__(self, works_for: int) -> None:
+        super().__init__()
+        self.left = works_for
+
+    def observe(self, image: np.ndarray):
+        self.left -= 1
+        if self.left < 0:
+            raise RuntimeError("mesh crashed")
+        return super().observe(image)
+
+
+def test_a_crash_inside_the_per_frame_path_fails_safe_and_is_reported(caplog):
+    frames = _pulsing_face(60)
+    config = PipelineConfig(asynchronous=False, freeze_max_s=0.51)
+    pipeline = FilterPipeline(SpectralEditor(), parse_mode("erase"), config, BreakingTracker(works_for=10))
+    with caplog.at_level(logging.WARNING, logger="privacycam.stream.pipeline"):
+        results = [pipeline.process(frame) for frame in frames]
+    stats = pipeline.stats()
+    pipeline.close()
+    assert all(r.protected for r in results[:10]) and stats.frames_out == 60
+    assert stats.events["internal error (frozen)"] == 16 and stats.events["internal error (concealed)"] == 34
+    assert "internal error (RuntimeError: mesh crashed); frame not protected" in caplog.messages
+    assert sum("per-frame path failed" in m for m in caplog.messages) == 1  # one traceback, not one per frame
 
 
 # ----------------------------------------------------------------- overload

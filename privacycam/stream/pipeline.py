@@ -133,7 +133,8 @@ class FilterPipeline:
 
     # ----- per-frame path -----
     def process(self, frame: Frame, load: int = 0) -> ProcessedFrame:
-        """Filter one frame. Never raises for bad frames: it passes them through and says why.
+        """Filter one frame. Never raises: a frame it cannot read becomes black, one it cannot
+        protect gets the ``on_failure`` policy (or passes when there is no face), and it says why.
 
         ``load`` is the rung of the runner's overload ladder (:mod:`privacycam.stream.ladder`):
         0 normal; 1 skip refine; 2 plan less often (the last plan is reused meanwhile); 3 reuse
@@ -167,8 +168,10 @@ class FilterPipeline:
         try:
             result = self._edit(image, frame.timestamp, mode, drive, load)
         except Exception as exc:  # a bug must not stop the call: fail safe, say so, count it
-            log.exception("per-frame path failed")
-            self._tell(f"internal error ({type(exc).__name__}); frame not protected")
+            message = f"internal error ({type(exc).__name__}: {exc}); frame not protected"
+            if message not in self._messages_seen:
+                log.exception("per-frame path failed")
+            self._tell(message)
             result = self._failed(image, "internal error", {}, self._last_box)
         return self._finish(start, frame, result)
 
