@@ -44,7 +44,8 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
 def build_live_stream(args: argparse.Namespace) -> StreamRunner:
     """Open camera, pipeline and sinks as the live command does; the runner (also the
     stream's control: mode, set_mode, stats) is not started."""
-    from privacycam.io.sinks import MjpegServerSink, PreviewSink, TeeSink, VirtualCameraSink
+    from privacycam.io.mjpeg import MjpegServerSink
+    from privacycam.io.sinks import PreviewSink, TeeSink, VirtualCameraSink
     from privacycam.io.sources import CameraSource
 
     settings = resolve_settings(args)
