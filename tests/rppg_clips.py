@@ -19,12 +19,16 @@ def inject_pulse(
     """Modulate the box's pixels by ``1 + amplitude * pulse[t] * PBV`` (relative), add Gaussian
     noise of ``noise`` grey levels, and round stochastically back to uint8."""
     rng = np.random.default_rng(seed)
-    out = frames_bgr.astype(np.float64)
-    region = out[:, box.y : box.y + box.h, box.x : box.x + box.w]
-    region *= 1.0 + amplitude * pulse[:, None, None, None] * PBV_BGR
-    if noise:
-        out += rng.normal(0.0, noise, out.shape)
-    return np.clip(np.floor(out + rng.random(out.shape)), 0, 255).astype(np.uint8)
+    gains = (1.0 + amplitude * np.asarray(pulse)[:, None] * PBV_BGR).astype(np.float32)
+    out = frames_bgr.copy()
+    for frame, gain in zip(out, gains):
+        area = frame if noise else box.region(frame)  # without noise only the face changes
+        values = area.astype(np.float32)
+        (box.region(values) if noise else values)[...] *= gain
+        if noise:
+            values += rng.normal(0.0, noise, values.shape).astype(np.float32)
+        area[...] = np.clip(np.floor(values + rng.random(values.shape, dtype=np.float32)), 0, 255)
+    return out
 
 
 def write_ffv1(path: Path, frames_bgr: np.ndarray, fps: float) -> Path:
