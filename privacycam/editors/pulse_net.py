@@ -10,8 +10,9 @@ and each cell's mean colour. The network
   with the weighted mixture of fixed least-squares extrapolation operators (fundamental +
   first harmonic), smoothed over the grid, soft-capped and scaled per channel: the
   ``cancel`` output, in relative units;
-- outputs injection maps for the drive (index 0 spoof-hr, 1 erase) from the pulse's
-  in-phase spatial signature, the blood-volume colour direction and a small 2-D CNN.
+- outputs injection maps for the drive (index 0 spoof-hr, 1 erase): the pulse's in-phase
+  spatial signature plus the blood-volume colour direction with a per-cell gain from a
+  small 2-D CNN.
 Everything is linear algebra, softmax and convolutions, so it exports to ONNX.
 """
 
@@ -75,7 +76,7 @@ class PulseEditorNet(nn.Module):
             self.smooth.weight[:, 0, 1, 1] = 1.0
         self.cancel_gain = nn.Parameter(torch.ones(3))
         self.cap = nn.Parameter(torch.tensor(1.5))  # percent
-        self.inject_net = nn.Sequential(nn.Conv2d(8, 16, 3, padding=1), nn.GELU(), nn.Conv2d(16, 6, 1))
+        self.inject_net = nn.Sequential(nn.Conv2d(8, 16, 3, padding=1), nn.GELU(), nn.Conv2d(16, 2, 1))
         nn.init.zeros_(self.inject_net[2].weight)
         nn.init.zeros_(self.inject_net[2].bias)
         # per mode: (floor along the blood-volume direction in percent, gain on the signature)
@@ -107,9 +108,11 @@ class PulseEditorNet(nn.Module):
         signature = (cell_coef * global_coef).sum(1) / norm  # (B,3,g,g): in-phase pulse amplitude, percent
         signature = cap * torch.tanh(signature / cap)
         features = torch.cat([signature, skin, level, cover.mean(1).unsqueeze(1) - skin], dim=1)
-        learned = self.inject_net(features).reshape(batch, 2, 3, g, g)
+        # per mode and cell, a learned gain (x e^-2..e^2) of the blood-volume floor; the colour
+        # stays the one every estimator reads (a free colour lets CHROM/POS cancel the drive)
+        gain = torch.exp(2.0 * torch.tanh(self.inject_net(features))).unsqueeze(2)  # (B,2,1,g,g)
         scale = self.inject_scale.view(1, 2, 2, 1, 1, 1)
-        inject = (scale[:, :, 0] * self.pbv.unsqueeze(1) + scale[:, :, 1] * signature.unsqueeze(1) + learned) * skin.unsqueeze(1)
+        inject = (scale[:, :, 0] * gain * self.pbv.unsqueeze(1) + scale[:, :, 1] * signature.unsqueeze(1)) * skin.unsqueeze(1)
         return cancel, inject, (select * self.freqs).sum(-1)
 
 
