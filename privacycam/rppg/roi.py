@@ -128,10 +128,12 @@ class VideoInfo:
 
 def open_video(path: str | Path) -> tuple[VideoInfo, Iterator[np.ndarray]]:
     """Open a video file: its info and an iterator over its BGR frames."""
+    if not Path(path).is_file():
+        raise VideoInputError(f"cannot open video {path}: no such file")
     capture = cv2.VideoCapture(str(path))
-    if not Path(path).is_file() or not capture.isOpened():
+    if not capture.isOpened():
         capture.release()
-        raise VideoInputError(f"cannot open video {path}")
+        raise VideoInputError(f"cannot open video {path}: not a readable video")
     fps = capture.get(cv2.CAP_PROP_FPS)
     if not fps or fps <= 0 or not np.isfinite(fps):
         capture.release()
