@@ -45,12 +45,14 @@ class CountingSink:
         self.frames += 1
 
 
-def soak(seconds: float, warmup_s: float = 10.0, width: int = 640, height: int = 480, fps: float = 30.0) -> dict:
+def soak(
+    seconds: float, warmup_s: float = 10.0, width: int = 640, height: int = 480, fps: float = 30.0, editor: str = "auto"
+) -> dict:
     """Stream for ``warmup_s + seconds``; the numbers cover the ``seconds`` after the warm-up
     (which should outlast the pipeline's 8-s history, whose buffers fill during it)."""
     python_threads_before = threading.active_count()
     source = SyntheticSource(width, height, fps, frames=None, realtime=True)
-    pipeline = FilterPipeline(make_editor("auto"), parse_mode("spoof-hr", 75.0), PipelineConfig(fps=fps))
+    pipeline = FilterPipeline(make_editor(editor), parse_mode("spoof-hr", 75.0), PipelineConfig(fps=fps))
     sink = CountingSink()
     runner = StreamRunner(source, pipeline, sink)
     runner.start()
@@ -69,6 +71,7 @@ def soak(seconds: float, warmup_s: float = 10.0, width: int = 640, height: int =
     pipeline.close()
     stats = report.stats
     return {
+        "editor": f"{pipeline.editor.name} ({pipeline.editor.backend})",
         "duration_s": round(duration, 1),
         "frames": frames,
         "fps": round(frames / duration, 2),
@@ -103,9 +106,10 @@ def table(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="soak length after the warm-up (default 10)")
+    parser.add_argument("--editor", default="auto", help="pulse editor, as privacycam --editor (default: auto)")
     parser.add_argument("--json", type=Path, help="also write the result as JSON here")
     args = parser.parse_args(argv)
-    result = soak(args.minutes * 60.0)
+    result = soak(args.minutes * 60.0, editor=args.editor)
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
