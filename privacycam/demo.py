@@ -33,7 +33,7 @@ class PulsingPortraitSource(SyntheticSource):
     direction by ``amplitude`` grey levels (relative to mean skin brightness), dithered.
     """
 
-    def __init__(self, bpm: float = DEMO_PULSE_BPM, amplitude: float = 0.8, seed: int = 7, **kwargs) -> None:
+    def __init__(self, bpm: float = DEMO_PULSE_BPM, amplitude: float = 2.0, seed: int = 7, **kwargs) -> None:
         super().__init__(pattern="face", **kwargs)
         self._base = self._portrait.copy()
         tracker = FaceTracker(smooth=False)

@@ -60,7 +60,7 @@ def process_file(
     config = PipelineConfig(asynchronous=False, fps=source.fps, on_failure=on_failure, seed=seed)
     pipeline = FilterPipeline(make_editor(editor_name), mode, config)
     total = getattr(source, "frame_count", None) or None
-    bar = tqdm(total=total, unit="frame", desc="processing", disable=not progress, leave=False)
+    bar = tqdm(total=total, unit="frame", desc="processing", disable=None if progress else True, leave=False)
     try:
         with VideoFileSink(output_path, fps=source.fps, size=source.size, protect=source_path) as sink:
             def frame_done(frame: Frame, result: ProcessedFrame) -> None:
