@@ -95,7 +95,7 @@ def test_eval_fidelity_matches_a_direct_computation(eval_run, evm_frames, spoofe
     starts = [window[0] for window in report["face_boxes"]]
     assert starts[0] == 0 and starts == sorted(starts)
     boxes = [report["face_boxes"][np.searchsorted(starts, i, side="right") - 1][1:] for i in range(len(frames))]
-    sq = [(f.astype(np.float64) - o) ** 2 for o, f in zip(evm_frames, frames)]
+    sq = [(f.astype(np.int32) - o) ** 2 for o, f in zip(evm_frames, frames)]
     fidelity = report["fidelity"]
     assert fidelity["psnr_db"] == pytest.approx(10 * math.log10(255**2 / np.mean([s.mean() for s in sq])), abs=1e-6)
     face_mse = np.mean([s[y : y + h, x : x + w].mean() for s, (x, y, w, h) in zip(sq, boxes)])
