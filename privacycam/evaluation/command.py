@@ -44,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--estimators", metavar="A,B", help="comma-separated estimator names (default: all; see --attackers)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="JSON summary path (default: OUT/report.json)")
     parser.add_argument("--attackers", action="store_true", help="list the installed estimators and exit")
+    parser.add_argument(
+        "--identity",
+        action="store_true",
+        help="also measure identity: dlib face-recogniser distance filtered vs original and match rate at 0.6 "
+        "(videos, photos, or folders of photos)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -56,8 +62,23 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.original is None or args.filtered is None:
         raise PrivacyCamError("eval needs ORIGINAL and FILTERED videos (or --attackers)")
+    if args.identity:
+        from privacycam.identity.evaluate import evaluate_identity
+
+        identity = evaluate_identity(args.original, args.filtered)
+        print(identity.table())
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "identity.json").write_text(json.dumps(identity.to_json(), indent=2) + "\n")
+        identity.plot(args.out / "identity.png")
+        print(f"identity report: {args.out / 'identity.json'} and {args.out / 'identity.png'}\n")
+        if not _is_video(args.original):
+            return 0  # photos: no pulse to compare
     result = evaluate(args.original, args.filtered, target_bpm=args.target, estimators=names)
     print(result.table())
     out_dir = write_report(result, args.out, args.json)
     print(f"\nreport: {args.json or out_dir / 'report.json'} and plots in {out_dir}")
     return 0
+
+
+def _is_video(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in {".mp4", ".mkv", ".avi", ".mov", ".webm"}
