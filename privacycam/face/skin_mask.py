@@ -99,3 +99,31 @@ def skin_mask(
     mask *= inside
     mask[mask < 1e-3] = 0.0
     return mask
+
+
+def face_mask(
+    landmarks: np.ndarray, box: tuple[int, int, int, int], feather_frac: float = 0.03, scale: float = 0.5
+) -> np.ndarray:
+    """Feathered face-oval mask without holes (eyes, brows, lips included), float32 over ``box``.
+
+    Feathered inwards like :func:`skin_mask`, so nothing outside the oval is non-zero.
+    """
+    x0, y0, x1, y1 = box
+    width, height = x1 - x0, y1 - y0
+    if width <= 1 or height <= 1:
+        return np.zeros((max(height, 0), max(width, 0)), np.float32)
+    oval = landmarks[face_regions()[0]] - np.array([x0, y0], np.float32)
+    sw, sh = max(2, int(round(width * scale))), max(2, int(round(height * scale)))
+    canvas = np.zeros((sh, sw), np.uint8)
+    to_small = np.array([sw / width, sh / height], np.float32)
+    cv2.fillPoly(canvas, [np.round(oval * to_small * 4).astype(np.int32)], 255, shift=2)
+    radius = max(1, int(round(feather_frac * float(np.ptp(oval[:, 0])) * to_small[0])))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    eroded = cv2.erode(canvas, kernel).astype(np.float32) / 255.0
+    feathered = cv2.GaussianBlur(eroded, (2 * radius + 1, 2 * radius + 1), radius / 2.0)
+    mask = cv2.resize(feathered, (width, height), interpolation=cv2.INTER_LINEAR)
+    inside = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(inside, [np.round(oval * 4).astype(np.int32)], 1, shift=2)
+    mask *= inside
+    mask[mask < 1e-3] = 0.0
+    return mask

@@ -148,3 +148,9 @@ def extract_chip(image_rgb: np.ndarray, details: ChipDetails) -> np.ndarray:
 def face_chip(image_rgb: np.ndarray, points5: np.ndarray, size: int = 150, padding: float = 0.25) -> np.ndarray:
     """dlib's ``get_face_chip``: the aligned RGB face chip from five landmarks."""
     return extract_chip(image_rgb, chip_details(points5, size, padding))
+
+
+def chip_to_image(details: ChipDetails) -> np.ndarray:
+    """2x3 affine map from chip pixel coordinates to image pixel coordinates."""
+    size = details.size
+    return _affine3(np.array([(0, 0), (size - 1, 0), (0, size - 1)], np.float64), details.corners())

@@ -1,0 +1,90 @@
+"""The de-identification editor: :class:`~privacycam.editors.deid_net.DeidEditorNet` behind
+the Editor interface, run by the fastest inference backend available.
+
+The edit is *steady*: each plan computes one edit from the mean canonical crop of the last
+second (which averages the pulse out), and consecutive plans are blended exponentially, so
+the edit changes far slower than the 0.7–3.5 Hz pulse band and the pulse survives. It
+covers the whole face oval (``region = "face"``): eyes, brows and lips carry identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from privacycam.backends import select_backend
+from privacycam.backends.export import export_onnx
+from privacycam.editors.base import Editor, Plan, Window
+from privacycam.editors.deid_net import CROP, DeidEditorNet
+from privacycam.errors import PrivacyCamError
+from privacycam.modes import Mode
+
+MEAN_S = 1.0  # the crop the network sees is the mean over this much history
+BLEND = 0.3  # weight of a new plan's edit against the running edit
+
+
+def shipped_model(suffix: str) -> Path:
+    """``privacycam/models/deid_editor.<suffix>``."""
+    return Path(str(resources.files("privacycam") / "models" / f"deid_editor.{suffix}"))
+
+
+def load_net(weights: str | Path | None = None) -> DeidEditorNet:
+    """The network with trained weights (default: the shipped ones), in eval mode."""
+    path = Path(weights) if weights else shipped_model("pt")
+    if not path.is_file():
+        raise PrivacyCamError(f"no de-identification weights at {path}; train them with `python -m privacycam.train.deid`")
+    net = DeidEditorNet()
+    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["state_dict"])
+    return net.eval()
+
+
+def export_model(weights: str | Path, onnx_path: str | Path) -> Path:
+    """Export trained weights to ONNX (input ``crop`` (N,3,64,64), output ``edit``; batch dynamic)."""
+    example = {"crop": torch.full((1, 3, CROP, CROP), 128.0)}
+    axes = {"crop": {0: "batch"}, "edit": {0: "batch"}}
+    return export_onnx(load_net(weights), example, onnx_path, dynamic_axes=axes, output_names=["edit"])
+
+
+@dataclass
+class DeidPlan(Plan):
+    """One constant edit over the face oval until the next plan."""
+
+    made_at: float
+    edit: np.ndarray  # (g, g, 3) BGR grey levels
+    region: str = "face"
+    pulse_hz: float | None = None
+
+    def edit_at(self, timestamp: float, drive: float) -> np.ndarray:
+        return self.edit
+
+
+class DeidEditor(Editor):
+    """Plans steady identity edits; ``backend`` names the inference backend in use."""
+
+    name = "deid"
+    min_window_s = 0.0
+
+    def __init__(self, onnx_path: str | Path | None = None, weights: str | Path | None = None, backend: str = "auto") -> None:
+        onnx_path = Path(onnx_path) if onnx_path else shipped_model("onnx")
+        if not onnx_path.is_file():
+            raise PrivacyCamError(f"no de-identification model at {onnx_path}; train it with `python -m privacycam.train.deid`")
+        self._runner = select_backend(onnx_path, lambda: load_net(weights), backend)
+        self.backend = self._runner.name
+        self._edit: np.ndarray | None = None
+
+    def edit_for(self, crop_bgr: np.ndarray) -> np.ndarray:
+        """The network's (g, g, 3) BGR edit for one (64, 64, 3) canonical crop."""
+        x = np.ascontiguousarray(crop_bgr.astype(np.float32).transpose(2, 0, 1)[None])
+        (edit,) = self._runner.run({"crop": x})
+        return edit[0].transpose(1, 2, 0).astype(np.float32)
+
+    def plan(self, window: Window, mode: Mode) -> DeidPlan:
+        recent = max(1, int(round(MEAN_S * window.fps)))
+        edit = self.edit_for(window.crops[-recent:].astype(np.float32).mean(axis=0))
+        first = self._edit is None or self._edit.shape != edit.shape
+        self._edit = edit if first else (1 - BLEND) * self._edit + BLEND * edit
+        return DeidPlan(float(window.timestamps[-1]), self._edit.copy())
