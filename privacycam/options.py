@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import Mode, parse_mode
@@ -19,7 +20,11 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
         help="off | erase | spoof-hr BPM | deidentify | deidentify+spoof-hr BPM"
         + (f" (default: {default_mode})" if default_mode else ""),
     )
-    parser.add_argument("--editor", default="auto", help="pulse editor: auto | spectral (default: auto)")
+    parser.add_argument(
+        "--editor",
+        default="auto",
+        help="pulse editor: auto (learned when its model loads, else spectral) | learned | spectral (default: auto)",
+    )
     parser.add_argument(
         "--on-failure",
         choices=ON_FAILURE,
@@ -45,9 +50,20 @@ def mode_from_args(values: list[str]) -> Mode:
 
 
 def make_editor(name: str):
-    """The editor named on the command line ('auto' picks the best available)."""
+    """The pulse editor named on the command line ('auto': learned when its model loads, else spectral),
+    combined with the de-identification editor for ``deidentify`` modes."""
+    from privacycam.editors.composite import with_identity
     from privacycam.editors.spectral import SpectralEditor
 
+    if name in ("auto", "learned"):
+        from privacycam.editors.learned import LearnedEditor
+
+        try:
+            return with_identity(LearnedEditor())
+        except PrivacyCamError as exc:
+            if name == "learned":
+                raise
+            logging.getLogger(__name__).warning("learned editor unavailable (%s); using the spectral editor", exc)
     if name in ("auto", "spectral"):
-        return SpectralEditor()
-    raise PrivacyCamError(f"unknown editor {name!r}: choose auto or spectral")
+        return with_identity(SpectralEditor())
+    raise PrivacyCamError(f"unknown editor {name!r}: choose auto, learned or spectral")
