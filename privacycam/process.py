@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from tqdm import tqdm
 
 from privacycam.errors import PrivacyCamError
 from privacycam.frames import Frame
+from privacycam.identity.evaluate import IMAGE_SUFFIXES
 from privacycam.io.sinks import VideoFileSink
 from privacycam.io.sources import VideoFileSource
 from privacycam.modes import Mode
@@ -90,10 +92,35 @@ def process_file(
     return ProcessResult(output_path, report.stats.frames_out, report)
 
 
+def process_image(
+    source_path: Path, output_path: Path, mode: Mode, editor_name: str = "auto", seed: int = 0, seconds: float = 2.0
+) -> ProcessedFrame:
+    """Filter a still photo: the same pipeline runs on the photo repeated for ``seconds`` at
+    30 fps (so the planner has a window), and the last frame is written to ``output_path``."""
+    source_path, output_path = Path(source_path), Path(output_path)
+    if output_path.resolve() == source_path.resolve():
+        raise PrivacyCamError("OUT must differ from IN: privacycam never overwrites its input")
+    image = cv2.imread(str(source_path))
+    if image is None:
+        raise PrivacyCamError(f"{source_path}: not a readable image")
+    config = PipelineConfig(asynchronous=False, fps=30.0, on_failure="passthrough", seed=seed)
+    pipeline = FilterPipeline(make_editor(editor_name), mode, config)
+    try:
+        for index in range(max(1, int(seconds * config.fps))):
+            result = pipeline.process(Frame(image, index, index / config.fps))
+    finally:
+        pipeline.close()
+    if not result.protected and not mode.is_off:
+        log.warning("%s: not edited (%s)", source_path, result.reason)
+    if not cv2.imwrite(str(output_path), result.image):
+        raise PrivacyCamError(f"{output_path}: could not write the image (unknown extension?)")
+    return result
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "process",
-        help="filter a video file into another file",
+        help="filter a video file (or a still photo) into another file",
         description="Filter IN into OUT through the live streaming path. OUT ending in .mkv/.avi is lossless (FFV1).",
     )
     parser.add_argument("input", type=Path, metavar="IN")
@@ -108,6 +135,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.mode:
         raise PrivacyCamError("process needs --mode (off, erase or spoof-hr BPM)")
     mode = mode_from_args(args.mode)
+    if args.input.suffix.lower() in IMAGE_SUFFIXES:
+        still = process_image(args.input, args.output, mode, args.editor, args.seed)
+        print(f"wrote {args.output} (still photo, mode {mode.label()}): {'protected' if still.protected else still.reason}")
+        return 0
     result = process_file(
         args.input, args.output, mode, args.editor, args.on_failure or DEFAULT_ON_FAILURE, args.seed, not args.no_progress
     )

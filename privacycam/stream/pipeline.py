@@ -15,7 +15,7 @@ import numpy as np
 from privacycam.editors.base import Editor, Plan
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceObservation, FaceTracker
-from privacycam.face.skin_mask import skin_mask
+from privacycam.face.skin_mask import face_mask, skin_mask
 from privacycam.frames import Frame, as_bgr
 from privacycam.modes import Mode
 from privacycam.pulse.decoy import DecoyNoise
@@ -241,10 +241,17 @@ class FilterPipeline:
 
         t = time.perf_counter()
         grid_edit = self._plan.edit_at(timestamp, drive)
+        regions = {self._plan.region}
         if self._previous_plan is not None and self._seam_frames < self.config.crossfade_frames:
             weight = (self._seam_frames + 1) / (self.config.crossfade_frames + 1)
-            grid_edit = weight * grid_edit + (1 - weight) * self._previous_plan.edit_at(timestamp, drive)
+            previous = self._previous_plan.edit_at(timestamp, drive)
+            if previous.shape != grid_edit.shape:  # e.g. pulse (8x8) → deidentify (16x16)
+                previous = cv2.resize(previous, grid_edit.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+            grid_edit = weight * grid_edit + (1 - weight) * previous
+            regions.add(self._previous_plan.region)
             self._seam_frames += 1
+        if "face" in regions:  # identity edits cover eyes, brows and lips too
+            mask = face_mask(face.landmarks, box)
         edit = warp.edit_to_box(grid_edit, box)
         edit *= mask[..., None]
         out = image.copy()
