@@ -50,13 +50,14 @@ def build_live_stream(args: argparse.Namespace) -> StreamRunner:
 
     settings = resolve_settings(args)
     mode = parse_mode(settings.mode, settings.target_bpm)
-    source = CameraSource(
-        settings.camera,
-        settings.width,
-        settings.height,
-        settings.fps,
-        on_status=lambda status, message: log.warning("camera %s: %s", status, message),
-    )
+    pipeline: FilterPipeline | None = None
+
+    def camera_status(status: str, message: str) -> None:
+        log.warning("camera %s: %s", status, message)
+        if pipeline is not None:  # the tray tooltip and --stats show it too
+            pipeline.notify(f"camera {status}: {message}")
+
+    source = CameraSource(settings.camera, settings.width, settings.height, settings.fps, on_status=camera_status)
     width, height = source.size
     sinks = []
     try:

@@ -31,7 +31,10 @@ def test_only_skin_pixels_change_and_edits_are_small(frames):
         result = pipeline.process(frame)
         diff = result.image.astype(int) - frame.image.astype(int)
         if not result.protected:
-            assert result.reason == "no face" and not diff.any()
+            if result.reason == "no face":
+                assert not diff.any()
+            else:  # a missed detection of a tracked face: fail-safe, never the unprotected frame
+                assert result.reason.startswith("face lost") and result.failsafe
             continue
         protected += 1
         x0, y0, x1, y1 = result.box
@@ -41,7 +44,8 @@ def test_only_skin_pixels_change_and_edits_are_small(frames):
         assert np.abs(diff).max() <= 12
     pipeline.close()
     # every frame with a face is protected, from the first one on (inject-only planning)
-    assert protected == len(frames) - pipeline.stats().events.get("no face", 0) >= len(frames) - 3
+    stats = pipeline.stats()
+    assert protected == stats.frames_protected >= len(frames) - 3
 
 
 def test_causal_output_does_not_depend_on_future_frames(frames):

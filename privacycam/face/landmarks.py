@@ -76,6 +76,7 @@ class FaceTracker:
         )
         self._max_width = max_width
         self._smoother = LandmarkSmoother() if smooth else None
+        self._last_points: np.ndarray | None = None
         self._region_x0: int | None = None  # left edge of the square region the mesh looks at first
 
     def close(self) -> None:
@@ -86,9 +87,10 @@ class FaceTracker:
         if self._smoother is not None:
             self._smoother.reset()
         self._region_x0 = None
+        self._last_points = None
 
     def observe(self, image_bgr: np.ndarray) -> FaceObservation | None:
-        """Landmarks of the largest face in ``image_bgr``, or None when there is no face.
+        """Landmarks of the tracked (else the largest) face in ``image_bgr``, or None.
 
         The mesh first looks at a square region (at first centred, later around the face),
         so faces in wide 16:9 frames are as large to the detector as in 4:3 ones; when that
@@ -108,13 +110,29 @@ class FaceTracker:
         else:
             self.reset()
             return None
-        points = max(faces, key=_face_area)
+        points = self._choose(faces)
         if self._smoother is not None:
             points = self._smoother(points)
+        self._last_points = points
         if not (region_x0 <= points[:, 0].min() and points[:, 0].max() <= region_x0 + side):
             region_x0 = int(round(min(max(float(points[:, 0].mean()) - side / 2.0, 0), width - side)))
         self._region_x0 = region_x0
         return FaceObservation(landmarks=points, face_count=len(faces))
+
+    def _choose(self, faces: list[np.ndarray]) -> np.ndarray:
+        """The face being tracked (centre within half a face width of the last one), else the largest.
+
+        Keeping the tracked face stops the protection from jumping to a briefly detected
+        larger false face (a pattern on clothing) or a person passing behind.
+        """
+        if self._last_points is not None and len(faces) > 1:
+            last_centre = self._last_points.mean(axis=0)
+            reach = 0.5 * float(np.ptp(self._last_points[:, 0]))
+            distances = [float(np.linalg.norm(face.mean(axis=0) - last_centre)) for face in faces]
+            nearest = int(np.argmin(distances))
+            if distances[nearest] <= reach:
+                return faces[nearest]
+        return max(faces, key=_face_area)
 
     def _mesh_faces(self, region: np.ndarray, x_offset: int) -> list[np.ndarray]:
         """All faces the mesh finds in ``region``, as (468, 2) arrays in frame pixels."""

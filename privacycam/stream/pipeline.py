@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 ON_FAILURE = ("passthrough", "blur", "freeze")
 # Privacy first without stalling the call: see FilterPipeline._failed for the reasoning.
 DEFAULT_ON_FAILURE = "freeze"
+FACE_LOST_GRACE_S = 0.5  # a face missing for at most this long is "lost" (fail-safe), not "absent"
 
 
 @dataclass
@@ -88,6 +89,7 @@ class FilterPipeline:
         self._last_sent: np.ndarray | None = None
         self._last_face: FaceObservation | None = None
         self._last_box: tuple[int, int, int, int] | None = None
+        self._face_seen_at = float("-inf")
         self._now = 0.0  # timestamp of the frame being processed
         self._fail_since: float | None = None  # when the current run of fail-safe frames began
         self._held: np.ndarray | None = None  # the still mosaic that conceals the face meanwhile
@@ -108,7 +110,7 @@ class FilterPipeline:
             self._mode = mode
             self._target.set_bpm(mode.target_bpm)
         self._stats.mode = mode.label()
-        self._tell(f"mode → {mode.label()}")
+        self.notify(f"mode → {mode.label()}")
 
     @property
     def target_phase(self) -> float:
@@ -147,13 +149,13 @@ class FilterPipeline:
         try:
             image = as_bgr(frame.image)
         except ValueError as exc:
-            self._tell(f"unusable frame ({exc}); sending a black frame")
+            self.notify(f"unusable frame ({exc}); sending a black frame")
             shape = self._shape or (480, 640, 3)
             return self._finish(start, frame, ProcessedFrame(np.zeros(shape, np.uint8), False, "unusable frame"))
         if image.shape != self._shape:
             if self._shape is not None:
                 self._count("frame size changed")
-                self._tell(f"frame size changed {self._shape[1]}x{self._shape[0]} → {image.shape[1]}x{image.shape[0]}")
+                self.notify(f"frame size changed {self._shape[1]}x{self._shape[0]} → {image.shape[1]}x{image.shape[0]}")
             self._reset_geometry(image.shape)
         with self._mode_lock:
             mode = self._mode
@@ -171,7 +173,7 @@ class FilterPipeline:
             message = f"internal error ({type(exc).__name__}: {exc}); frame not protected"
             if message not in self._messages_seen:
                 log.exception("per-frame path failed")
-            self._tell(message)
+            self.notify(message)
             result = self._failed(image, "internal error", {}, self._last_box)
         return self._finish(start, frame, result)
 
@@ -179,7 +181,7 @@ class FilterPipeline:
         """Count the overload ladder's rung (see :mod:`privacycam.stream.ladder`); say when it moves."""
         self._stats.over_budget = rung > NORMAL
         if rung != self._rung:
-            self._tell(f"overload: {RUNGS[rung]}" if rung > self._rung else f"load easing: {RUNGS[rung]}")
+            self.notify(f"overload: {RUNGS[rung]}" if rung > self._rung else f"load easing: {RUNGS[rung]}")
             if rung == NORMAL:
                 self._count("overload: recovered")
             self._rung = rung
@@ -201,13 +203,16 @@ class FilterPipeline:
             self._last_face = face
         timings["landmarks"] = _ms(t)
         if (face is not None) != self._stats.face_found:
-            self._tell("face in view: protecting" if face is not None else "no face in view: frames pass unedited")
+            self.notify("face in view: protecting" if face is not None else "no face in view: frames pass unedited")
         self._stats.face_found = face is not None
         self._stats.face_count = 0 if face is None else face.face_count
         if face is None:
+            if self._last_box is not None and timestamp - self._face_seen_at <= FACE_LOST_GRACE_S:
+                return self._failed(image, "face lost", timings, self._last_box)  # a missed detection
             return ProcessedFrame(image, False, "no face", timings_ms=timings)
+        self._face_seen_at = timestamp
         if face.face_count > 1:
-            self._tell(f"{face.face_count} faces in view: protecting the largest")
+            self.notify(f"{face.face_count} faces in view: protecting the tracked (else the largest) one")
         height, width = image.shape[:2]
         x0, y0, x1, y1 = face.box
         box = (max(0, x0 - 2), max(0, y0 - 2), min(width, x1 + 2), min(height, y1 + 2))
@@ -332,7 +337,7 @@ class FilterPipeline:
             self._fail_since = self._held = None
         return result
 
-    def _tell(self, message: str) -> None:
+    def notify(self, message: str) -> None:
         """Log a user-facing message once per distinct text (they repeat every frame otherwise)."""
         self._stats.last_message = message
         if message not in self._messages_seen:
