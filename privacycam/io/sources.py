@@ -25,17 +25,23 @@ StatusCallback = Callable[[str, str], None]
 
 
 class FrameSource(ABC):
-    """Frames from somewhere. Iterate to get them; ``close()`` (or ``with``) releases it."""
+    """Frames from somewhere. Iterate to get them; ``close()`` (or ``with``) releases it.
+
+    Subclasses set ``_fps`` and ``_size`` when they open.
+    """
+
+    _fps: float
+    _size: tuple[int, int]
 
     @property
-    @abstractmethod
     def fps(self) -> float:
         """Nominal frame rate."""
+        return self._fps
 
     @property
-    @abstractmethod
     def size(self) -> tuple[int, int]:
         """(width, height) of the frames."""
+        return self._size
 
     @property
     def is_live(self) -> bool:
@@ -87,14 +93,6 @@ class VideoFileSource(FrameSource):
         self._first: np.ndarray | None = first
         self._size = (first.shape[1], first.shape[0])
         self._closed = False
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self._size
 
     @property
     def frames_missing(self) -> int:
@@ -199,14 +197,6 @@ class CameraSource(FrameSource):
         self._index = 0
         self._t0 = time.monotonic()
         self._set_status("streaming", f"camera {self.device} open at {self._size[0]}x{self._size[1]}")
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self._size
 
     @property
     def is_live(self) -> bool:
@@ -377,14 +367,6 @@ class SyntheticSource(FrameSource):
         self.realtime = realtime
         self._closed = threading.Event()
         self._portrait = _portrait(height) if pattern == "face" else None
-
-    @property
-    def fps(self) -> float:
-        return self._fps
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self._size
 
     @property
     def is_live(self) -> bool:
