@@ -5,7 +5,7 @@ canonical grid, as relative change (x / window mean - 1, in percent) plus skin c
 and each cell's mean colour. The network
 - forms learned colour projections of the whole-skin trace and their periodogram at
   ``bins`` candidate frequencies (cycles per frame, covering 0.7-3.5 Hz at 25-30 fps);
-- selects frequencies with a small 1-D CNN over that spectrum (softmax weights);
+- selects frequencies: softmax of a weighted log-power plus a small 1-D CNN correction;
 - forecasts every cell's pulse for the next ``horizon`` frames (row 0 = the newest frame)
   with the weighted mixture of fixed least-squares extrapolation operators (fundamental +
   first harmonic), smoothed over the grid, soft-capped and scaled per channel: the
@@ -68,8 +68,13 @@ class PulseEditorNet(nn.Module):
         self.mix = nn.Linear(3, 4, bias=False)  # colour projections of the skin trace (BGR in)
         with torch.no_grad():
             self.mix.weight.copy_(torch.tensor([[-1.0, 1.0, 0.0], [1.0, 1.0, -2.0], [0.0, 1.0, 0.0], [0.33, 0.77, 0.53]]))
+        # frequency logits: weighted log-power of the projections (starts as the POS-like
+        # periodogram's peak, like the spectral editor) plus a learned correction (starts at 0)
+        self.power_weight = nn.Parameter(torch.tensor([0.5, 0.5, 0.0, 0.0]))
         self.selector = nn.Sequential(nn.Conv1d(4, 16, 5, padding=2), nn.GELU(), nn.Conv1d(16, 1, 5, padding=2))
-        self.sharpness = nn.Parameter(torch.tensor(2.0))
+        nn.init.zeros_(self.selector[2].weight)
+        nn.init.zeros_(self.selector[2].bias)
+        self.sharpness = nn.Parameter(torch.tensor(4.0))
         self.smooth = nn.Conv2d(3, 3, 3, padding=1, groups=3, bias=False)
         with torch.no_grad():
             self.smooth.weight.zero_()
@@ -90,7 +95,8 @@ class PulseEditorNet(nn.Module):
         proj = self.mix(trace)  # (B,T,4)
         coef = torch.einsum("jct,btk->bkjc", self.fit, proj)
         power = torch.log((coef * coef).sum(-1) + 1e-6)  # (B,4,J)
-        logits = self.selector(power - power.mean(-1, keepdim=True)).squeeze(1)
+        power = power - power.mean(-1, keepdim=True)
+        logits = (self.power_weight.view(1, 4, 1) * power).sum(1) + self.selector(power).squeeze(1)
         select = torch.softmax(logits * self.sharpness, dim=-1)  # (B,J)
 
         cells = rel.reshape(batch, self.window, g * g * 3)
