@@ -96,14 +96,14 @@ def process_image(
     source_path: Path, output_path: Path, mode: Mode, editor_name: str = "auto", seed: int = 0, seconds: float = 2.0
 ) -> ProcessedFrame:
     """Filter a still photo: the same pipeline runs on the photo repeated for ``seconds`` at
-    30 fps (so the planner has a window), and the last frame is written to ``output_path``."""
+    30 fps, planning every frame (so refinement converges), and the last frame is written."""
     source_path, output_path = Path(source_path), Path(output_path)
     if output_path.resolve() == source_path.resolve():
         raise PrivacyCamError("OUT must differ from IN: privacycam never overwrites its input")
     image = cv2.imread(str(source_path))
     if image is None:
         raise PrivacyCamError(f"{source_path}: not a readable image")
-    config = PipelineConfig(asynchronous=False, fps=30.0, on_failure="passthrough", seed=seed)
+    config = PipelineConfig(asynchronous=False, fps=30.0, on_failure="passthrough", seed=seed, plan_every=1)
     pipeline = FilterPipeline(make_editor(editor_name), mode, config)
     try:
         for index in range(max(1, int(seconds * config.fps))):

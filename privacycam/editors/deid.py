@@ -2,8 +2,9 @@
 the Editor interface, run by the fastest inference backend available.
 
 The edit is *steady*: each plan computes one edit from the mean canonical crop of the last
-second (which averages the pulse out), and consecutive plans are blended exponentially, so
-the edit changes far slower than the 0.7–3.5 Hz pulse band and the pulse survives. It
+second (which averages the pulse out), refined by a few gradient steps on that face
+(:mod:`privacycam.editors.deid_refine`), and consecutive plans are blended exponentially,
+so the edit changes far slower than the 0.7–3.5 Hz pulse band and the pulse survives. It
 covers the whole face oval (``region = "face"``): eyes, brows and lips carry identity.
 """
 
@@ -20,6 +21,7 @@ from privacycam.backends import select_backend
 from privacycam.backends.export import export_onnx
 from privacycam.editors.base import Editor, Plan, Window
 from privacycam.editors.deid_net import CROP, DeidEditorNet
+from privacycam.editors.deid_refine import IdentityRefiner
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import Mode
 
@@ -37,8 +39,9 @@ def load_net(weights: str | Path | None = None) -> DeidEditorNet:
     path = Path(weights) if weights else shipped_model("pt")
     if not path.is_file():
         raise PrivacyCamError(f"no de-identification weights at {path}; train them with `python -m privacycam.train.deid`")
-    net = DeidEditorNet()
-    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["state_dict"])
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    net = DeidEditorNet(conditioned=checkpoint["config"].get("conditioned", True))
+    net.load_state_dict(checkpoint["state_dict"])
     return net.eval()
 
 
@@ -63,17 +66,26 @@ class DeidPlan(Plan):
 
 
 class DeidEditor(Editor):
-    """Plans steady identity edits; ``backend`` names the inference backend in use."""
+    """Plans steady identity edits: the network's edit for a new face, then ``refine_steps``
+    gradient steps per plan on the face in view (0: network only). ``backend`` names the
+    network's inference backend; refinement runs in torch."""
 
     name = "deid"
     min_window_s = 0.0
 
-    def __init__(self, onnx_path: str | Path | None = None, weights: str | Path | None = None, backend: str = "auto") -> None:
+    def __init__(
+        self,
+        onnx_path: str | Path | None = None,
+        weights: str | Path | None = None,
+        backend: str = "auto",
+        refine_steps: int = 3,
+    ) -> None:
         onnx_path = Path(onnx_path) if onnx_path else shipped_model("onnx")
         if not onnx_path.is_file():
             raise PrivacyCamError(f"no de-identification model at {onnx_path}; train it with `python -m privacycam.train.deid`")
         self._runner = select_backend(onnx_path, lambda: load_net(weights), backend)
         self.backend = self._runner.name
+        self._refiner = IdentityRefiner(steps=refine_steps) if refine_steps else None
         self._edit: np.ndarray | None = None
 
     def edit_for(self, crop_bgr: np.ndarray) -> np.ndarray:
@@ -84,7 +96,12 @@ class DeidEditor(Editor):
 
     def plan(self, window: Window, mode: Mode) -> DeidPlan:
         recent = max(1, int(round(MEAN_S * window.fps)))
-        edit = self.edit_for(window.crops[-recent:].astype(np.float32).mean(axis=0))
-        first = self._edit is None or self._edit.shape != edit.shape
+        crop = window.crops[-recent:].astype(np.float32).mean(axis=0)
+        first = self._edit is None
+        edit = self.edit_for(crop)
+        if self._refiner is not None:
+            if first:
+                self._refiner.reset(edit)
+            edit = self._refiner.refine(crop)
         self._edit = edit if first else (1 - BLEND) * self._edit + BLEND * edit
-        return DeidPlan(float(window.timestamps[-1]), self._edit.copy())
+        return DeidPlan(float(window.timestamps[-1]), self._edit.astype(np.float32))

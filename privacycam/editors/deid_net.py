@@ -1,6 +1,6 @@
 """The de-identification network: a canonical face crop in, a smooth low-resolution
-additive edit over the canonical square out (an encoder with a small edit decoder; a
-learned face-independent edit plus a face-conditioned correction, bounded by tanh)."""
+additive edit over the canonical square out: a learned face-independent edit plus
+(``conditioned``) a face-dependent correction from a small encoder/decoder, bounded by tanh."""
 
 from __future__ import annotations
 
@@ -19,14 +19,17 @@ def _block(cin: int, cout: int, stride: int) -> nn.Sequential:
 class DeidEditorNet(nn.Module):
     """(N, 3, 64, 64) BGR crop, 0..255 → (N, 3, 16, 16) BGR edit in grey levels."""
 
-    def __init__(self, width: int = 32) -> None:
+    def __init__(self, width: int = 32, conditioned: bool = True) -> None:
         super().__init__()
-        self.encode = nn.Sequential(_block(3, width // 2, 2), _block(width // 2, width, 2), _block(width, width, 1))
-        self.decode = nn.Sequential(_block(width, width, 1), nn.Conv2d(width, 3, 3, 1, 1))
         self.base = nn.Parameter(torch.zeros(1, 3, GRID, GRID))  # the face-independent part
-        nn.init.zeros_(self.decode[-1].weight)
-        nn.init.zeros_(self.decode[-1].bias)
+        self.conditioned = conditioned  # False: one universal edit for every face, no encoder
+        if conditioned:
+            self.encode = nn.Sequential(_block(3, width // 2, 2), _block(width // 2, width, 2), _block(width, width, 1))
+            self.decode = nn.Sequential(_block(width, width, 1), nn.Conv2d(width, 3, 3, 1, 1))
+            nn.init.zeros_(self.decode[-1].weight)
+            nn.init.zeros_(self.decode[-1].bias)
 
     def forward(self, crop: torch.Tensor) -> torch.Tensor:
-        features = self.encode(crop / 127.5 - 1.0)
-        return AMPLITUDE * torch.tanh(self.base + self.decode(features))
+        if not self.conditioned:
+            return AMPLITUDE * torch.tanh(self.base + 0.0 * crop[:, :1, :GRID, :GRID])  # keeps the batch axis
+        return AMPLITUDE * torch.tanh(self.base + self.decode(self.encode(crop / 127.5 - 1.0)))

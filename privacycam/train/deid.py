@@ -17,7 +17,6 @@ import argparse
 import copy
 import csv
 import json
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from privacycam.editors.deid_net import CROP, DeidEditorNet
+from privacycam.identity.chip_ops import blur, random_transform, render
 from privacycam.identity.dlib_resnet import MATCH_THRESHOLD, DlibFaceResNet, load_dlib_resnet
 from privacycam.train.deid_data import CHIP, DeidSamples, build_samples
 
@@ -49,6 +49,7 @@ class DeidTrainConfig:
     ensemble_noise: float = 0.05  # relative weight noise of the perturbed dlib copies
     ensemble_copies: int = 2
     eot: bool = True
+    conditioned: bool = True  # False: train one universal edit (no face-dependent part)
     stride: int = 3  # every n-th clip frame
     eval_every: int = 100
     data_dir: str = "../shared/data"
@@ -73,70 +74,14 @@ def samples(config: DeidTrainConfig, clips: list[str], people: list[str], cache:
     return built
 
 
-def render(edit_bgr: torch.Tensor, chip_to_canonical: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-    """(N,3,g,g) BGR canonical edits → (N,3,150,150) RGB chip-space edits under the face mask."""
-    v, u = torch.meshgrid(torch.arange(CHIP, dtype=torch.float32), torch.arange(CHIP, dtype=torch.float32), indexing="ij")
-    uv1 = torch.stack([u, v, torch.ones_like(u)], -1).reshape(-1, 3)
-    canonical = uv1 @ chip_to_canonical.transpose(1, 2)  # (N, P, 2)
-    grid = ((canonical + 0.5) / CROP * 2 - 1).reshape(-1, CHIP, CHIP, 2)
-    warped = F.grid_sample(edit_bgr.flip(1), grid, mode="bilinear", padding_mode="border", align_corners=False)
-    return warped * masks[:, None]
-
-
-def _gauss(sigma: float) -> torch.Tensor:
-    radius = max(1, int(math.ceil(2.5 * sigma)))
-    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    k = torch.exp(-0.5 * (x / sigma) ** 2)
-    return k / k.sum()
-
-
-def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    k = _gauss(sigma)
-    c, r = x.shape[1], len(k) // 2
-    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
-    return F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
-
-
 def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Mean SSIM (Gaussian window, sigma 1.5) of 0..255 images, per batch item."""
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    mu_a, mu_b = _blur(a, 1.5), _blur(b, 1.5)
-    var_a, var_b = _blur(a * a, 1.5) - mu_a**2, _blur(b * b, 1.5) - mu_b**2
-    cov = _blur(a * b, 1.5) - mu_a * mu_b
+    mu_a, mu_b = blur(a, 1.5), blur(b, 1.5)
+    var_a, var_b = blur(a * a, 1.5) - mu_a**2, blur(b * b, 1.5) - mu_b**2
+    cov = blur(a * b, 1.5) - mu_a * mu_b
     value = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
     return value.mean(dim=(1, 2, 3))
-
-
-def random_transform(rng: np.random.Generator, n: int):
-    """One EOT draw for a batch: a function applied identically to edited and original chips."""
-    angle = np.deg2rad(rng.uniform(-5, 5, n))
-    scale = rng.uniform(0.92, 1.08, n)
-    shift = rng.uniform(-0.05, 0.05, (n, 2))
-    theta = torch.tensor(
-        np.stack([np.stack([scale * np.cos(angle), -scale * np.sin(angle), shift[:, 0]], 1),
-                  np.stack([scale * np.sin(angle), scale * np.cos(angle), shift[:, 1]], 1)], 1),
-        dtype=torch.float32,
-    )
-    sigma = rng.uniform(0.3, 1.5) if rng.random() < 0.5 else 0.0
-    down = rng.uniform(0.4, 0.9) if rng.random() < 0.3 else 1.0
-    gain = torch.tensor(rng.uniform(0.85, 1.15, (n, 3, 1, 1)), dtype=torch.float32)
-    offset = torch.tensor(rng.uniform(-12, 12, (n, 1, 1, 1)), dtype=torch.float32)
-    noise = rng.uniform(0, 4)
-    seed = int(rng.integers(1 << 31))
-
-    def apply(chips: torch.Tensor) -> torch.Tensor:
-        grid = F.affine_grid(theta, list(chips.shape), align_corners=False)
-        x = F.grid_sample(chips, grid, padding_mode="zeros", align_corners=False)
-        if sigma:
-            x = _blur(x, sigma)
-        if down < 1.0:
-            small = F.interpolate(x, scale_factor=down, mode="bilinear", antialias=True, align_corners=False)
-            x = F.interpolate(small, size=CHIP, mode="bilinear", align_corners=False)
-        g = torch.Generator().manual_seed(seed)
-        x = x * gain + offset + noise * torch.randn(x.shape, generator=g)
-        return x.clamp(0, 255)
-
-    return apply
 
 
 def ensemble(config: DeidTrainConfig) -> list[DlibFaceResNet]:
@@ -194,7 +139,7 @@ def train(config: DeidTrainConfig, out_dir: Path, cache_dir: Path) -> Path:
     val_data = samples(config, config.val_clips, config.val_people, cache_dir / "deid_val.npz")
     sources = np.unique(train_data.source)
     members = ensemble(config)
-    net = DeidEditorNet()
+    net = DeidEditorNet(conditioned=config.conditioned)
     with torch.no_grad():
         net.base.normal_(0.0, 0.1, generator=torch.Generator().manual_seed(config.seed))
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)

@@ -16,11 +16,11 @@ from privacycam.editors.deid_net import CROP
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceTracker
 from privacycam.face.skin_mask import face_mask
+from privacycam.identity.chip_ops import CHIP
 from privacycam.identity.align import chip_details, chip_to_image, extract_chip, five_points_from_mesh
 from privacycam.identity.evaluate import IMAGE_SUFFIXES
 from privacycam.io.sources import VideoFileSource
 
-CHIP = 150
 
 
 @dataclass

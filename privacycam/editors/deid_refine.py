@@ -1,0 +1,67 @@
+"""Per-user refinement of the identity edit: warm-started gradient steps against dlib's
+face-recognition ResNet (torch) on the face the camera sees now.
+
+The amortised network alone does not generalise to people it never saw (trained on 7
+identities); a few steps per plan on the current face do. The chip the recogniser sees is
+rendered from the window's canonical crop with a typical chip↔canonical map; each step
+draws fresh input transformations (EOT) so the edit does not hinge on one exact view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from privacycam.editors.deid_net import AMPLITUDE
+from privacycam.identity.chip_ops import CANONICAL, TYPICAL_CHIP_TO_CANONICAL, random_transform, render
+from privacycam.identity.dlib_resnet import load_dlib_resnet
+
+
+def _oval(size: int = CANONICAL) -> torch.Tensor:
+    """The face oval of the canonical square (the ellipse its anchors inscribe), feathered."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    r = np.hypot((xx - size / 2) / (0.46 * size), (yy - size / 2) / (0.48 * size))
+    return torch.from_numpy(np.clip((1.0 - r) / 0.1, 0.0, 1.0).astype(np.float32))
+
+
+class IdentityRefiner:
+    """Adam on one face's (g, g, 3) BGR edit: push dlib's descriptor of the edited face past
+    ``margin`` from the original's, with an L2 price on the edit. Not thread-safe."""
+
+    def __init__(self, steps: int = 2, lr: float = 0.6, margin: float = 0.9, l2_weight: float = 2e-3, batch: int = 2,
+                 seed: int = 0) -> None:
+        self.steps, self.lr, self.margin, self.l2_weight, self.batch = steps, lr, margin, l2_weight, batch
+        self._rng = np.random.default_rng(seed)
+        torch.set_num_threads(1)  # process-wide: a second intra-op thread thrashes on 2 cores
+        self._net = load_dlib_resnet()
+        self._affine = torch.from_numpy(TYPICAL_CHIP_TO_CANONICAL)[None].expand(batch, 2, 3)
+        self._mask = render(_oval()[None, None].expand(1, 3, CANONICAL, CANONICAL), self._affine[:1])[:, 0]
+        self._edit: torch.Tensor | None = None
+        self._opt: torch.optim.Adam | None = None
+        self.distance = 0.0  # descriptor distance at the last step (under that step's transforms)
+
+    def reset(self, edit: np.ndarray) -> None:
+        """Start from ``edit`` (e.g. the network's output for a new face)."""
+        self._edit = torch.from_numpy(edit.transpose(2, 0, 1)[None].astype(np.float32)).requires_grad_()
+        self._opt = torch.optim.Adam([self._edit], lr=self.lr)
+
+    def refine(self, crop_bgr: np.ndarray) -> np.ndarray:
+        """``steps`` steps on the edit for this (64, 64, 3) canonical crop; the refined edit."""
+        assert self._edit is not None and self._opt is not None, "reset() first"
+        crop = torch.from_numpy(crop_bgr.astype(np.float32).transpose(2, 0, 1)[None])
+        chips = render(crop, self._affine[:1]).expand(self.batch, 3, -1, -1)
+        for _ in range(self.steps):
+            transform = random_transform(self._rng, self.batch)
+            with torch.no_grad():
+                reference = self._net(transform(chips))
+            delta = render(self._edit.expand(self.batch, -1, -1, -1), self._affine, self._mask.expand(self.batch, -1, -1))
+            dist = ((self._net(transform((chips + delta).clamp(0, 255))) - reference).pow(2).sum(1) + 1e-8).sqrt()
+            loss = F.relu(self.margin - dist).mean() + self.l2_weight * delta.pow(2).mean()
+            self._opt.zero_grad()
+            loss.backward()
+            self._opt.step()
+            with torch.no_grad():
+                self._edit.clamp_(-AMPLITUDE, AMPLITUDE)
+            self.distance = dist.mean().item()
+        return self._edit.detach()[0].numpy().transpose(1, 2, 0).copy()
