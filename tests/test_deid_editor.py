@@ -53,7 +53,7 @@ def test_shapes_and_plan(editor):
 
 def test_edit_is_steady_while_the_face_pulses():
     """A 2-grey-level 72 bpm pulse on the crops leaves < 2% of its amplitude in the edit's pulse band."""
-    editor, fps, seconds, every = DeidEditor(), 30.0, 12.0, 10
+    editor, fps, seconds, every = DeidEditor(), 30.0, 9.0, 10
     t = np.arange(int(seconds * fps)) / fps
     pulse = 2.0 * np.sin(2 * np.pi * 1.2 * t)
     crops = np.clip(_face_crop()[None] + pulse[:, None, None, None] * [0.3, 1.0, 0.5], 0, 255).astype(np.uint8)

@@ -46,12 +46,12 @@ class IdentityRefiner:
         self._edit = torch.from_numpy(edit.transpose(2, 0, 1)[None].astype(np.float32)).requires_grad_()
         self._opt = torch.optim.Adam([self._edit], lr=self.lr)
 
-    def refine(self, crop_bgr: np.ndarray) -> np.ndarray:
-        """``steps`` steps on the edit for this (64, 64, 3) canonical crop; the refined edit."""
+    def refine(self, crop_bgr: np.ndarray, steps: int | None = None) -> np.ndarray:
+        """``steps`` (default ``self.steps``) steps on the edit for this (64, 64, 3) canonical crop."""
         assert self._edit is not None and self._opt is not None, "reset() first"
         crop = torch.from_numpy(crop_bgr.astype(np.float32).transpose(2, 0, 1)[None])
         chips = render(crop, self._affine[:1]).expand(self.batch, 3, -1, -1)
-        for _ in range(self.steps):
+        for _ in range(self.steps if steps is None else steps):
             transform = random_transform(self._rng, self.batch)
             with torch.no_grad():
                 reference = self._net(transform(chips))
