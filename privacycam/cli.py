@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "privacycam.io.setup_camera",
     "privacycam.desktop.tray_command",
     "privacycam.backends.command",
+    "privacycam.train.command",
 )
 
 
