@@ -113,6 +113,8 @@ class PulseEditorNet(nn.Module):
         norm = torch.sqrt((global_coef * global_coef).sum(1) + 1e-6)
         signature = (cell_coef * global_coef).sum(1) / norm  # (B,3,g,g): in-phase pulse amplitude, percent
         signature = cap * torch.tanh(signature / cap)
+        # the pattern's sign is arbitrary: make it agree with the blood-volume floor, as the spectral editor does
+        signature = signature * torch.where((signature * self.pbv).sum(dim=(1, 2, 3), keepdim=True) < 0, -1.0, 1.0)
         features = torch.cat([signature, skin, level, cover.mean(1).unsqueeze(1) - skin], dim=1)
         # per mode and cell, a learned gain (x e^-2..e^2) of the blood-volume floor; the colour
         # stays the one every estimator reads (a free colour lets CHROM/POS cancel the drive)
