@@ -4,6 +4,7 @@ parts the mode asks for and sums their edits, so mode switches (tray, CLI) need 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -39,19 +40,36 @@ class SumPlan(Plan):
 
 
 class CompositeEditor(Editor):
-    """``pulse`` plans spoof/erase; ``identity`` (None: unavailable) plans deidentify."""
+    """``pulse`` plans spoof/erase; the identity editor plans deidentify.
 
-    def __init__(self, pulse: Editor, identity: Editor | None) -> None:
-        self.pulse, self.identity = pulse, identity
-        self.name = pulse.name if identity is None else f"{pulse.name}+{identity.name}"
+    The identity editor (a torch/ONNX model) is built by ``identity_factory`` on the first
+    deidentify plan, in the planner thread, so pulse-only streams never load it.
+    """
+
+    def __init__(self, pulse: Editor, identity_factory: Callable[[], Editor]) -> None:
+        self.pulse = pulse
+        self.name = pulse.name
         self.backend = pulse.backend
+        self._identity_factory = identity_factory
+        self._identity: Editor | None = None
+        self._identity_error = ""
+
+    def identity(self) -> Editor:
+        """The identity editor, loaded once; a load failure is remembered and re-raised."""
+        if self._identity is None and not self._identity_error:
+            try:
+                self._identity = self._identity_factory()
+            except PrivacyCamError as exc:
+                self._identity_error = str(exc)
+                log.warning("de-identification editor unavailable (%s)", exc)
+        if self._identity is None:
+            raise PrivacyCamError(f"deidentify: the de-identification model is unavailable ({self._identity_error})")
+        return self._identity
 
     def plan(self, window: Window, mode: Mode) -> Plan:
         if not mode.deidentify:
             return self.pulse.plan(window, mode)
-        if self.identity is None:
-            raise PrivacyCamError("deidentify: the de-identification model is unavailable")
-        identity = self.identity.plan(window, mode)
+        identity = self.identity().plan(window, mode)
         if not mode.edits_pulse:
             return identity
         pulse = self.pulse.plan(window, mode)
@@ -62,12 +80,11 @@ class CompositeEditor(Editor):
 
 
 def with_identity(pulse: Editor) -> CompositeEditor:
-    """``pulse`` combined with the shipped de-identification editor (if its model loads)."""
-    from privacycam.editors.deid import DeidEditor
+    """``pulse`` combined with the shipped de-identification editor (loaded when first needed)."""
 
-    try:
-        identity: Editor | None = DeidEditor()
-    except PrivacyCamError as exc:
-        log.warning("de-identification editor unavailable (%s); deidentify plans will fail", exc)
-        identity = None
-    return CompositeEditor(pulse, identity)
+    def load_identity() -> Editor:
+        from privacycam.editors.deid import DeidEditor
+
+        return DeidEditor()
+
+    return CompositeEditor(pulse, load_identity)
