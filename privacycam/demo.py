@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from privacycam.editors.spectral import PBV_BGR
+from privacycam.pulse.colour import BLOOD_VOLUME_BGR
 from privacycam.face.landmarks import FaceTracker
 from privacycam.face.skin_mask import skin_mask
 from privacycam.io.sinks import VideoFileSink
@@ -44,7 +44,7 @@ class PulsingPortraitSource(SyntheticSource):
         height, width = self._base.shape[:2]
         mask = skin_mask(face.landmarks, (0, 0, width, height))
         luma = self._base.astype(np.float32).mean(axis=2) / max(float(self._base.mean()), 1.0)
-        self._pattern = (amplitude * mask * luma)[..., None] * (PBV_BGR / PBV_BGR.max())
+        self._pattern = (amplitude * mask * luma)[..., None] * (BLOOD_VOLUME_BGR / BLOOD_VOLUME_BGR.max())
         self._pulse = TargetPulse(bpm, seed=seed)
         self._rounder = StochasticRounder(seed=seed)
 

@@ -7,10 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from privacycam.pulse.colour import BLOOD_VOLUME_BGR
 from privacycam.rppg.roi import Box
-
-# Blood-volume pulse signature in normalised RGB (de Haan & van Leest 2014), as BGR.
-PBV_BGR = np.array([0.53, 0.77, 0.33])
 
 
 def inject_pulse(
@@ -19,7 +17,7 @@ def inject_pulse(
     """Modulate the box's pixels by ``1 + amplitude * pulse[t] * PBV`` (relative), add Gaussian
     noise of ``noise`` grey levels, and round stochastically back to uint8."""
     rng = np.random.default_rng(seed)
-    gains = (1.0 + amplitude * np.asarray(pulse)[:, None] * PBV_BGR).astype(np.float32)
+    gains = (1.0 + amplitude * np.asarray(pulse)[:, None] * BLOOD_VOLUME_BGR).astype(np.float32)
     out = frames_bgr.copy()
     for frame, gain in zip(out, gains):
         area = frame if noise else box.region(frame)  # without noise only the face changes

@@ -23,12 +23,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from privacycam.pulse.colour import BLOOD_VOLUME_BGR
+
 GRID = 8
 WINDOW = 96
 HORIZON = 24
 BINS = 48
 CYCLES_PER_FRAME = (0.7 / 30.0, 3.5 / 25.0)
-PBV_BGR = np.array([0.33, 0.77, 0.53], np.float32)  # blood-volume colour direction (B, G, R)
 
 
 def frequency_operators(window: int, horizon: int, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,10 +65,10 @@ class PulseEditorNet(nn.Module):
         self.register_buffer("fit", torch.from_numpy(fit))
         self.register_buffer("extrap", torch.from_numpy(extrap))
         self.register_buffer("freqs", torch.from_numpy(freqs.astype(np.float32)), persistent=False)
-        self.register_buffer("pbv", torch.from_numpy(PBV_BGR / PBV_BGR.max()).view(1, 3, 1, 1))
+        self.register_buffer("pbv", torch.from_numpy(BLOOD_VOLUME_BGR / BLOOD_VOLUME_BGR.max()).view(1, 3, 1, 1))
         self.mix = nn.Linear(3, 4, bias=False)  # colour projections of the skin trace (BGR in)
         with torch.no_grad():
-            self.mix.weight.copy_(torch.tensor([[-1.0, 1.0, 0.0], [1.0, 1.0, -2.0], [0.0, 1.0, 0.0], [0.33, 0.77, 0.53]]))
+            self.mix.weight.copy_(torch.tensor([[-1.0, 1.0, 0.0], [1.0, 1.0, -2.0], [0.0, 1.0, 0.0], BLOOD_VOLUME_BGR.tolist()]))
         # frequency logits: weighted log-power of the projections (starts as the POS-like
         # periodogram's peak, like the spectral editor) plus a learned correction (starts at 0)
         self.power_weight = nn.Parameter(torch.tensor([0.5, 0.5, 0.0, 0.0]))

@@ -16,9 +16,8 @@ import numpy as np
 
 from privacycam.editors.base import Editor, Plan, Window
 from privacycam.modes import Mode
+from privacycam.pulse.colour import BLOOD_VOLUME_BGR
 
-# Blood-volume pulse colour signature (relative change per channel), BGR order.
-PBV_BGR = np.array([0.53, 0.77, 0.33], np.float32) / np.linalg.norm([0.53, 0.77, 0.33])
 BAND_HZ = (0.7, 3.5)
 
 
@@ -157,7 +156,7 @@ class SpectralEditor(Editor):
             freq, pulse_coef = None, np.zeros((2 * self.harmonics, g, g, 3))
 
         mean_colour = cells.mean(axis=0) * skin[..., None]  # (g, g, 3)
-        floor = (self.inject_rel * mean_colour * PBV_BGR / PBV_BGR.max()).astype(np.float32)
+        floor = (self.inject_rel * mean_colour * BLOOD_VOLUME_BGR / BLOOD_VOLUME_BGR.max()).astype(np.float32)
         signature = pulse_signature(pulse_coef[:2])
         if np.sum(signature * floor) < 0:  # the pattern's sign is arbitrary: agree with the floor
             signature = -signature

@@ -12,7 +12,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from privacycam.editors.pulse_net import PBV_BGR, PulseEditorNet
+from privacycam.editors.pulse_net import PulseEditorNet
+from privacycam.pulse.colour import BLOOD_VOLUME_BGR
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import synthetic_ppg
 from privacycam.rppg.classical import Pos, rgb_trace
@@ -86,7 +87,7 @@ class Sampler:
         if r.random() < 0.7:
             bpm = r.uniform(45, 150)
             wave = torch.from_numpy(synthetic_ppg(self.frames / fps, fps, bpm, int(r.integers(1 << 30)))).float()
-            colour = torch.from_numpy(PBV_BGR / PBV_BGR.max()).view(1, 3, 1, 1)
+            colour = torch.from_numpy(BLOOD_VOLUME_BGR / BLOOD_VOLUME_BGR.max()).view(1, 3, 1, 1)
             reach = (0.4 + 0.6 * masks).unsqueeze(1)
             crops = crops * (1 + r.uniform(0.001, 0.006) * wave[: self.frames].view(-1, 1, 1, 1) * colour * reach)
             pulse_hz = bpm / 60.0

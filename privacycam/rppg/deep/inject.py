@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-# Skin-colour change per unit of blood volume, RGB (de Haan & van Leest 2014), unit length.
-BLOOD_VOLUME_RGB = np.array([0.33, 0.77, 0.53]) / np.linalg.norm([0.33, 0.77, 0.53])
+from privacycam.pulse.colour import BLOOD_VOLUME_RGB
+
 
 
 def inject_pulse(faces: np.ndarray, pulse: np.ndarray, amplitude: float) -> np.ndarray:
