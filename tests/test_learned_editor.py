@@ -92,7 +92,7 @@ def test_spoof_on_held_out_evm_clip(evm_clip, tmp_path):
     assert all(abs(e.hr_filtered - 120.0) <= 3.0 for e in read.values()), {n: e.hr_filtered for n, e in read.items()}
 
 
-@pytest.mark.xfail(strict=True, reason="issue target not met: erase |r| 0.44-0.87 on evm_face (PULSE_EDITOR.md)")
+@pytest.mark.xfail(strict=True, reason="issue target not met: erase |r| 0.37-0.80 on evm_face (PULSE_EDITOR.md)")
 def test_erase_meets_issue_target_on_held_out_evm_clip(evm_clip, tmp_path):
     read = _filtered_evm(evm_clip, tmp_path, "erase", None, ["green", "chrom", "pos", "lgi"])
     assert max(abs(e.pearson_r) for e in read.values()) <= ERASE_MAX_ABS_R
