@@ -10,8 +10,9 @@ from privacycam.backends.shapes import ShapeRange, parse_shape_arg
 from privacycam.backends.tensorrt_backend import DEFAULT_ENGINE_DIR
 from privacycam.backends.tensorrt_build import build_engine
 from privacycam.errors import PrivacyCamError
+from privacycam.shipped import model_file
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "pulse_editor.onnx"
+DEFAULT_MODEL = model_file("pulse_editor.onnx")
 DEFAULT_CALIBRATION_DIR = Path(__file__).resolve().parents[2] / "calibration"
 
 

@@ -11,7 +11,6 @@ covers the whole face oval (``region = "face"``): eyes, brows and lips carry ide
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from privacycam.editors.base import Editor, Plan, Window
 from privacycam.editors.deid_net import CROP, DeidEditorNet
 from privacycam.editors.deid_refine import IdentityRefiner
 from privacycam.errors import PrivacyCamError
+from privacycam.shipped import model_file
 from privacycam.modes import Mode
 
 MEAN_S = 1.0  # the crop the network sees is the mean over this much history
@@ -32,7 +32,7 @@ FIRST_STEPS = 30  # refinement steps of the first plan (~2 s on one core; the fa
 
 def shipped_model(suffix: str) -> Path:
     """``privacycam/models/deid_editor.<suffix>``."""
-    return Path(str(resources.files("privacycam") / "models" / f"deid_editor.{suffix}"))
+    return model_file(f"deid_editor.{suffix}")
 
 
 def load_net(weights: str | Path | None = None) -> DeidEditorNet:

@@ -4,7 +4,6 @@ Editor interface, run by the fastest inference backend available (ONNX Runtime o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from privacycam.backends.export import export_onnx
 from privacycam.editors.base import Editor, Plan, Window
 from privacycam.editors.pulse_net import GRID, WINDOW, PulseEditorNet, window_features
 from privacycam.errors import PrivacyCamError
+from privacycam.shipped import model_file
 from privacycam.modes import Mode
 
 INPUTS = ("x", "level")
@@ -23,7 +23,7 @@ OUTPUTS = ["cancel", "inject", "cycles_per_frame"]
 
 def shipped_model(suffix: str) -> Path:
     """``privacycam/models/pulse_editor.<suffix>``."""
-    return Path(str(resources.files("privacycam") / "models" / f"pulse_editor.{suffix}"))
+    return model_file(f"pulse_editor.{suffix}")
 
 
 def load_net(weights: str | Path | None = None) -> PulseEditorNet:

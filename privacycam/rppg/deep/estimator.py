@@ -13,7 +13,6 @@ module for code that backpropagates through the attacker:
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import torch
 from torch import nn
 
 from privacycam.errors import PrivacyCamError
+from privacycam.shipped import model_file
 from privacycam.rppg.base import Estimator
 from privacycam.rppg.deep.physnet import PhysNet
 from privacycam.rppg.deep.tscan import TSCAN
@@ -123,7 +123,7 @@ def load_estimator(path: str | Path, name: str | None = None) -> DeepEstimator:
 
 def shipped_weights(name: str) -> Path:
     """Path of the weights shipped in ``privacycam/models/<name>.pt``."""
-    path = Path(str(resources.files("privacycam") / "models" / f"{name}.pt"))
+    path = model_file(f"{name}.pt")
     if not path.is_file():
         raise PrivacyCamError(f"no shipped weights for {name!r} at {path}; train them with `privacycam train-estimator`")
     return path
