@@ -1,12 +1,16 @@
-"""Learned vs spectral pulse editor, side by side in one run, per estimator.
+"""Pulse editor configurations side by side in one run, per estimator.
 
-For each clip, editor and mode (spoof-hr 60/90/120/150, erase): ``process_file`` (lossless
-output) then ``evaluate`` with every installed estimator. Writes the raw numbers as JSON and
-prints a Markdown table (share of 10-s windows within ±3 bpm of the target per spoof run;
-|Pearson r| with the original waveform and share of windows within ±5 bpm of the original
-HR for erase; worst whole-frame PSNR/SSIM over the runs).
+A configuration is an editor name with an optional number of refine steps per plan:
+``learned``, ``spectral``, ``spectral+r8`` (8 Privacy-Phys refine steps), ``spectral+r40``.
+For each clip, configuration and mode (spoof-hr 60/90/120/150, erase): ``process_file``
+(lossless output) then ``evaluate`` with every installed estimator. Writes the raw numbers as
+JSON and prints a Markdown table (share of 10-s windows within ±3 bpm of the target per
+spoof run; |Pearson r| with the original waveform and share of windows within ±5 bpm of the
+original HR for erase; worst whole-frame PSNR/SSIM over the runs).
 
-    .venv/bin/python benchmarks/editor_comparison.py --clips evm_face lp_d14
+    .venv/bin/python benchmarks/editor_comparison.py --clips evm_face lp_d14                 # learned vs spectral
+    .venv/bin/python benchmarks/editor_comparison.py --configs spectral spectral+r8 \
+        --json benchmarks/results/refine_comparison.json                                    # refine off vs on
 """
 
 from __future__ import annotations
@@ -21,24 +25,35 @@ from privacycam.evaluation.report import evaluate
 from privacycam.modes import parse_mode
 from privacycam.process import process_file
 
-EDITORS = ("learned", "spectral")
 MODES = (("spoof-hr", 60.0), ("spoof-hr", 90.0), ("spoof-hr", 120.0), ("spoof-hr", 150.0), ("erase", None))
 
 
-def run(clips: list[Path], work: Path) -> list[dict]:
-    """One row per (clip, editor, mode, estimator)."""
+def parse_config(config: str) -> tuple[str, int]:
+    """``spectral+r8`` -> ("spectral", 8); ``learned`` -> ("learned", 0)."""
+    editor, _, refine = config.partition("+r")
+    return editor, int(refine or 0)
+
+
+def run(clips: list[Path], configs: list[str], modes: list[tuple[str, float | None]], work: Path) -> list[dict]:
+    """One row per (clip, configuration, mode, estimator)."""
     rows = []
     for clip in clips:
-        for editor in EDITORS:
-            for mode_name, bpm in MODES:
-                out = work / f"{clip.stem}_{editor}_{mode_name}_{bpm}.mkv"
+        for config in configs:
+            editor, refine_steps = parse_config(config)
+            for mode_name, bpm in modes:
+                out = work / f"{clip.stem}_{config}_{mode_name}_{bpm}.mkv"
                 start = time.perf_counter()
-                process_file(clip, out, parse_mode(mode_name, bpm), editor_name=editor, on_failure="passthrough", progress=False)
+                result = process_file(
+                    clip, out, parse_mode(mode_name, bpm), editor_name=editor, on_failure="passthrough",
+                    progress=False, refine_steps=refine_steps,
+                )
+                refine = result.report.stats.refine
                 result = evaluate(clip, out, target_bpm=bpm)
-                print(f"{clip.stem} {editor} {mode_name} {bpm}: {time.perf_counter() - start:.0f} s", flush=True)
+                print(f"{clip.stem} {config} {mode_name} {bpm}: {time.perf_counter() - start:.0f} s"
+                      + (f" ({refine.line()})" if refine else ""), flush=True)
                 for e in result.estimators:
                     rows.append({
-                        "clip": clip.stem, "editor": editor, "mode": mode_name, "bpm": bpm, "estimator": e.name,
+                        "clip": clip.stem, "editor": config, "mode": mode_name, "bpm": bpm, "estimator": e.name,
                         "within_target": e.within_target, "target_mae": e.target_mae, "abs_pearson_r": abs(e.pearson_r),
                         "within_original": e.within_original, "hr_original": e.hr_original, "hr_filtered": e.hr_filtered,
                         "psnr_db": result.fidelity.psnr_db, "ssim": result.fidelity.ssim,
@@ -47,13 +62,13 @@ def run(clips: list[Path], work: Path) -> list[dict]:
     return rows
 
 
-def table(rows: list[dict], clip: str) -> str:
-    """Markdown table for one clip: learned / spectral per cell."""
+def table(rows: list[dict], clip: str, configs: list[str]) -> str:
+    """Markdown table for one clip: one value per configuration in each cell, in ``configs`` order."""
     estimators = list(dict.fromkeys(r["estimator"] for r in rows if r["clip"] == clip))
 
     def cell(estimator: str, mode: str, bpm: float | None, key: str, fmt: str) -> str:
         values = []
-        for editor in EDITORS:
+        for editor in configs:
             match = [r for r in rows if (r["clip"], r["editor"], r["mode"], r["bpm"], r["estimator"]) == (clip, editor, mode, bpm, estimator)]
             values.append(format(match[0][key], fmt) if match else "–")
         return " / ".join(values)
@@ -64,8 +79,10 @@ def table(rows: list[dict], clip: str) -> str:
         spoof = [cell(name, "spoof-hr", bpm, "within_target", ".0%") for _, bpm in MODES[:4]]
         lines.append(f"| {name} | " + " | ".join(spoof) + f" | {cell(name, 'erase', None, 'abs_pearson_r', '.2f')}"
                      f" | {cell(name, 'erase', None, 'within_original', '.0%')} |")
-    for editor in EDITORS:
+    for editor in configs:
         mine = [r for r in rows if r["clip"] == clip and r["editor"] == editor]
+        if not mine:
+            continue
         lines.append(f"\n{editor}: worst whole-frame PSNR {min(r['psnr_db'] for r in mine):.1f} dB, "
                      f"worst SSIM {min(r['ssim'] for r in mine):.4f}")
     return "\n".join(lines)
@@ -74,15 +91,19 @@ def table(rows: list[dict], clip: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", nargs="+", default=["evm_face", "lp_d14"])
+    parser.add_argument("--configs", nargs="+", default=["learned", "spectral"], help="e.g. spectral spectral+r8")
+    parser.add_argument("--modes", nargs="+", default=[f"{m}:{b or ''}" for m, b in MODES],
+                        help="mode:bpm items, e.g. spoof-hr:90 erase: (default: spoof 60/90/120/150 and erase)")
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "clips")
     parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "editor_comparison.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        rows = run([args.data / f"{name}.mp4" for name in args.clips], Path(work))
+        modes = [(name, float(bpm) if bpm else None) for name, _, bpm in (m.partition(":") for m in args.modes)]
+        rows = run([args.data / f"{name}.mp4" for name in args.clips], args.configs, modes, Path(work))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=1) + "\n")
     for clip in args.clips:
-        print(f"\n### {clip} (learned / spectral)\n\n{table(rows, clip)}")
+        print(f"\n### {clip} ({' / '.join(args.configs)})\n\n{table(rows, clip, args.configs)}")
 
 
 if __name__ == "__main__":

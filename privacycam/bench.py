@@ -7,13 +7,14 @@ import argparse
 import json
 import resource
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import Mode
-from privacycam.options import add_filter_arguments, make_editor, mode_from_args
+from privacycam.options import add_filter_arguments, make_editor, mode_from_args, refine_config
 from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
 from privacycam.stream.runner import StreamRunner
 
@@ -64,12 +65,16 @@ class _StampedSource:
         self.source.close()
 
 
-def bench_size(size: tuple[int, int], mode: Mode, editor_name: str, seconds: float, warmup: int = 30) -> dict:
-    """Throughput (unpaced, every frame timed per stage) and a paced 30-fps live run."""
+def bench_size(
+    size: tuple[int, int], mode: Mode, editor_name: str, seconds: float, warmup: int = 30, refine: dict | None = None
+) -> dict:
+    """Throughput (unpaced, every frame timed per stage) and a paced 30-fps live run.
+    ``refine``: the refine fields of :class:`PipelineConfig` (default: refine off)."""
+    refine = refine or {}
     width, height = size
     frames = int(seconds * 30)
     # 1) per-stage timings, frames back to back, planner in its worker thread as live
-    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0))
+    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0, **refine))
     stages: dict[str, list[float]] = {}
     cpu0, wall0 = _cpu_seconds(), time.perf_counter()
     for frame in SyntheticSource(width, height, 30.0, frames=frames + warmup):
@@ -90,7 +95,7 @@ def bench_size(size: tuple[int, int], mode: Mode, editor_name: str, seconds: flo
         "planner_runs": stats.plans_made,
     }
     # 2) live: paced 30 fps source → runner → sink; end-to-end added latency and drops
-    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0))
+    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0, **refine))
     source = _StampedSource(SyntheticSource(width, height, 30.0, frames=frames + warmup, realtime=True))
     sink = _NullSink()
     runner = StreamRunner(source, pipeline, sink)
@@ -115,6 +120,7 @@ def bench_size(size: tuple[int, int], mode: Mode, editor_name: str, seconds: flo
         "overload_events": {k: v for k, v in report.stats.events.items() if k.startswith("overload")},
         "added_latency_ms": _summary(latency),
         "cpu_percent": 100.0 * cpu / wall,
+        "refine": asdict(report.stats.refine) if report.stats.refine is not None else None,
     }
     return {"size": f"{width}x{height}", "throughput": throughput, "live": live}
 
@@ -135,6 +141,12 @@ def format_table(results: list[dict]) -> str:
             f"added latency median {lat['median']:.1f} / p95 {lat['p95']:.1f} / p99 {lat['p99']:.1f} ms, "
             f"CPU {live['cpu_percent']:.0f}%, overload {live['overload_events'] or 'none'}"
         )
+        if live.get("refine"):
+            r = live["refine"]
+            lines.append(
+                f"  refine: {r['plans']} plans refined, {r['steps']} steps, {r['step_ms']:.1f} ms/step, "
+                f"misses {r['misses']}, skipped {r['skipped']}"
+            )
     return "\n".join(lines)
 
 
@@ -154,8 +166,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     mode = mode_from_args(args.mode)
     sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.sizes.split(",")]
-    results = [bench_size(size, mode, args.editor, args.seconds) for size in sizes]
-    payload = {"mode": mode.label(), "editor": args.editor, "seconds": args.seconds, "results": results}
+    refine = refine_config(args)
+    results = [bench_size(size, mode, args.editor, args.seconds, refine=refine) for size in sizes]
+    payload = {"mode": mode.label(), "editor": args.editor, "seconds": args.seconds, **refine, "results": results}
     if args.json == "-":
         print(json.dumps(payload, indent=1))
     else:

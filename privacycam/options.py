@@ -9,8 +9,12 @@ from privacycam.modes import Mode, parse_mode
 from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, ON_FAILURE
 
 
+DEFAULT_REFINE_STEPS = 8
+DEFAULT_BUDGET_MS = 40.0
+
+
 def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | None = "spoof-hr 75") -> None:
-    """--mode MODE [BPM], --editor, --on-failure, --seed."""
+    """--mode MODE [BPM], --editor, --refine-steps, --budget-ms, --on-failure, --seed."""
     parser.add_argument(
         "--mode",
         nargs="+",
@@ -25,6 +29,22 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
         help="pulse editor: auto (the best measured: spectral) | spectral | learned (default: auto)",
     )
     parser.add_argument(
+        "--refine-steps",
+        type=int,
+        default=DEFAULT_REFINE_STEPS,
+        metavar="K",
+        help="Privacy-Phys refine steps per plan against differentiable attackers; fewer when the budget "
+        f"is short, 0 = off (default: {DEFAULT_REFINE_STEPS})",
+    )
+    parser.add_argument(
+        "--budget-ms",
+        type=float,
+        default=DEFAULT_BUDGET_MS,
+        metavar="MS",
+        help="live: time per plan for planning + refine; a refined plan later than this is discarded and "
+        f"counted as a miss (default: {DEFAULT_BUDGET_MS:g})",
+    )
+    parser.add_argument(
         "--on-failure",
         choices=ON_FAILURE,
         default=None,
@@ -33,6 +53,17 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
         f"then blur) (default: {DEFAULT_ON_FAILURE})",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the target pulse and dithering")
+
+
+def refine_config(args: argparse.Namespace) -> dict[str, float]:
+    """The :class:`~privacycam.stream.pipeline.PipelineConfig` fields of the refine options."""
+    steps = getattr(args, "refine_steps", DEFAULT_REFINE_STEPS)
+    if steps < 0:
+        raise PrivacyCamError(f"--refine-steps must be 0 or more, got {steps}")
+    budget = getattr(args, "budget_ms", DEFAULT_BUDGET_MS)
+    if budget <= 0:
+        raise PrivacyCamError(f"--budget-ms must be positive, got {budget:g}")
+    return {"refine_steps": steps, "refine_budget_ms": budget}
 
 
 def mode_from_args(values: list[str]) -> Mode:

@@ -25,11 +25,13 @@ from privacycam.identity.evaluate import IMAGE_SUFFIXES
 from privacycam.io.sinks import VideoFileSink
 from privacycam.io.sources import VideoFileSource
 from privacycam.modes import Mode
-from privacycam.options import add_filter_arguments, make_editor, mode_from_args
+from privacycam.options import add_filter_arguments, make_editor, mode_from_args, refine_config
 from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, FilterPipeline, PipelineConfig, ProcessedFrame
 from privacycam.stream.runner import RunReport, StreamRunner
 
 log = logging.getLogger(__name__)
+
+QUALITY_MAX_STEPS = 40  # refine steps per plan with --quality max (nothing is live, so time is free)
 
 
 @dataclass
@@ -50,16 +52,20 @@ def process_file(
     seed: int = 0,
     progress: bool = True,
     on_frame: Callable[[Frame, ProcessedFrame], None] | None = None,
+    refine_steps: int = 0,
 ) -> ProcessResult:
     """Filter ``source_path`` into ``output_path`` (lossless when it ends in .mkv/.avi).
 
-    ``on_frame(frame, result)`` is called for every frame (diagnostics, tests).
+    ``on_frame(frame, result)`` is called for every frame (diagnostics, tests);
+    ``refine_steps``: Privacy-Phys refine steps per plan, all taken (nothing is live).
     """
     source_path, output_path = Path(source_path), Path(output_path)
     if output_path.resolve() == source_path.resolve():
         raise PrivacyCamError("OUT must differ from IN: privacycam never overwrites its input")
     source = VideoFileSource(source_path)
-    config = PipelineConfig(asynchronous=False, fps=source.fps, on_failure=on_failure, seed=seed)
+    config = PipelineConfig(
+        asynchronous=False, fps=source.fps, on_failure=on_failure, seed=seed, refine_steps=refine_steps
+    )
     pipeline = FilterPipeline(make_editor(editor_name), mode, config)
     total = getattr(source, "frame_count", None) or None
     bar = tqdm(total=total, unit="frame", desc="processing", disable=None if progress else True, leave=False)
@@ -126,6 +132,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("input", type=Path, metavar="IN")
     parser.add_argument("output", type=Path, metavar="OUT")
     add_filter_arguments(parser, default_mode=None)
+    parser.add_argument(
+        "--quality",
+        choices=("live", "max"),
+        default="live",
+        help=f"live: the same refine steps as live (--refine-steps); max: at least {QUALITY_MAX_STEPS} refine "
+        "steps per plan, slower than real time (default: live)",
+    )
     parser.add_argument("--stats-json", type=Path, help="write the run's counters and timings as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
@@ -139,8 +152,18 @@ def run(args: argparse.Namespace) -> int:
         still = process_image(args.input, args.output, mode, args.editor, args.seed)
         print(f"wrote {args.output} (still photo, mode {mode.label()}): {'protected' if still.protected else still.reason}")
         return 0
+    steps = int(refine_config(args)["refine_steps"])
+    if args.quality == "max":
+        steps = max(steps, QUALITY_MAX_STEPS)
     result = process_file(
-        args.input, args.output, mode, args.editor, args.on_failure or DEFAULT_ON_FAILURE, args.seed, not args.no_progress
+        args.input,
+        args.output,
+        mode,
+        args.editor,
+        args.on_failure or DEFAULT_ON_FAILURE,
+        args.seed,
+        not args.no_progress,
+        refine_steps=steps,
     )
     stats = result.report.stats
     times = np.asarray(result.report.frame_times_ms)
@@ -149,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
         f"{stats.frames_protected} protected, {stats.frames_passthrough} not ({_reasons(stats.events)}); "
         f"median {np.median(times):.1f} ms/frame"
     )
+    if stats.refine is not None:
+        print(stats.refine.line())
     if args.stats_json:
         args.stats_json.write_text(json.dumps({"stats": stats.as_dict(), "frame_ms": times.tolist()}, indent=1))
     return 0

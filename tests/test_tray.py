@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from privacycam.editors.refine import RefineStats
 from privacycam.modes import Mode
 from privacycam.stream.stats import StreamStats
 from xdisplay import XDisplay, missing_tools, x_display
@@ -119,15 +120,19 @@ def test_tooltip_and_icon_reflect_stats_at_1hz(qapp) -> None:
     tray = TrayApp(control, Callbacks())
     tip = tray.tray.toolTip()
     assert "spoof-hr 75" in tip and "face found" in tip and "29.7 fps" in tip and "+4.2 ms" in tip
-    assert "onnxruntime" in tip and "over budget" not in tip
+    assert "onnxruntime" in tip and "over budget" not in tip and "refine" not in tip
     assert tile_colour(tray.tray.icon(), 8, 8) == "#2e9d48"
     tray.show()
-    control.stats_now = StreamStats(backend="torch", face_found=False, over_budget=True, fps=12.0, added_latency_ms=41.0)
+    refine = RefineStats(plans=3, steps=24, misses=2, step_ms=5.5)
+    control.stats_now = StreamStats(
+        backend="torch", face_found=False, over_budget=True, fps=12.0, added_latency_ms=41.0, refine=refine
+    )
     started = time.monotonic()
     spin(qapp, lambda: "12.0 fps" in tray.tray.toolTip(), 2.5, "tooltip not refreshed within 2.5 s")
     assert time.monotonic() - started > 0.5  # by the timer, not at once
     tip = tray.tray.toolTip()
     assert "no face" in tip and "+41.0 ms" in tip and "torch" in tip and "over budget" in tip
+    assert "refine: 24 steps, 5.5 ms/step, 2 late" in tip
     assert tile_colour(tray.tray.icon(), 8, 8) == "#e8a317"
     assert tile_colour(tray.tray.icon(), 50, 52) == "#d7263d"
     tray.tray.hide()

@@ -65,13 +65,16 @@ def icon_state(mode: Mode, stats: StreamStats) -> IconState:
 
 
 def tooltip_text(mode: Mode, stats: StreamStats) -> str:
-    """The tooltip: mode, face status, fps, added latency and backend."""
+    """The tooltip: mode, face status, fps, added latency, backend and refine."""
     face = f"face found ({stats.face_count})" if stats.face_found else "no face: frames pass unedited"
     lines = [
         f"PrivacyCam: {mode.label()}",
         face if not mode.is_off else "filter off: camera passes through",
         f"{stats.fps:.1f} fps, +{stats.added_latency_ms:.1f} ms, backend {stats.backend}",
     ]
+    if stats.refine is not None and not mode.is_off:
+        r = stats.refine
+        lines.append(f"refine: {r.steps} steps, {r.step_ms:.1f} ms/step, {r.misses} late (unrefined plan used)")
     if stats.over_budget:
         lines.append("over budget: some frames are not protected")
     return "\n".join(lines)

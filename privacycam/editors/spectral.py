@@ -29,7 +29,7 @@ def pos_projection(trace_bgr: np.ndarray) -> np.ndarray:
     return s1 + (s1.std() / max(s2.std(), 1e-9)) * s2
 
 
-def _design(times: np.ndarray, freq: float, harmonics: int) -> np.ndarray:
+def sinusoid_design(times: np.ndarray, freq: float, harmonics: int) -> np.ndarray:
     """Columns: 1, t, then cos/sin at each harmonic of ``freq``."""
     cols = [np.ones_like(times), times - times.mean()]
     for k in range(1, harmonics + 1):
@@ -42,7 +42,7 @@ def dominant_frequency(signal: np.ndarray, times: np.ndarray) -> float:
     best, best_energy = BAND_HZ[0], -1.0
     centred = signal - signal.mean()
     for freq in np.arange(BAND_HZ[0], BAND_HZ[1], 0.01):
-        design = _design(times, freq, 1)
+        design = sinusoid_design(times, freq, 1)
         coef, *_ = np.linalg.lstsq(design, centred, rcond=None)
         energy = float(coef[2] ** 2 + coef[3] ** 2)
         if energy > best_energy:
@@ -148,7 +148,7 @@ class SpectralEditor(Editor):
         trace = (cells * weights[..., None]).sum(axis=(1, 2)) / np.maximum(weights.sum(axis=(1, 2)), 1e-6)[:, None]
         if times[-1] - times[0] >= self.min_window_s:
             freq = dominant_frequency(pos_projection(trace), times)
-            design = _design(times, freq, self.harmonics)
+            design = sinusoid_design(times, freq, self.harmonics)
             coef, *_ = np.linalg.lstsq(design, cells.reshape(len(times), -1), rcond=None)
             pulse_coef = coef[2:].reshape(2 * self.harmonics, g, g, 3) * skin[None, :, :, None]
             pulse_coef = _limit_to_physiology(pulse_coef, cells.mean(axis=0), self.max_pulse_rel)

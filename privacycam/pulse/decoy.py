@@ -3,6 +3,8 @@ stop band around the real pulse rate so the decoy never resembles the pulse it h
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from scipy import signal
 
@@ -46,3 +48,8 @@ class DecoyNoise:
         if self._stop is not None:
             value, self._stop_state = signal.sosfilt(self._stop, value, zi=self._stop_state)
         return float(value[0]) * self._norm
+
+    def preview(self, count: int) -> np.ndarray:
+        """The next ``count`` samples without advancing (they come true unless :meth:`avoid` moves the stop band)."""
+        ahead = copy.deepcopy(self)
+        return np.array([ahead.advance() for _ in range(count)], dtype=np.float64)

@@ -7,12 +7,13 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
 from privacycam.editors.base import Editor, Plan
+from privacycam.editors.refine import Lookahead, TraceRefiner, skin_mean
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceObservation, FaceTracker
 from privacycam.face.skin_mask import face_mask, skin_mask
@@ -47,6 +48,9 @@ class PipelineConfig:
     on_failure: str = DEFAULT_ON_FAILURE  # what to send when a face is present but cannot be protected
     freeze_max_s: float = 1.0  # "freeze" repeats the last protected frame this long, then conceals
     seed: int = 0
+    refine_steps: int = 0  # Privacy-Phys refine steps per plan (0: off); see privacycam.editors.refine
+    refine_budget_ms: float = 40.0  # live: time for plan + refine; a later refined plan is discarded
+    refine_horizon: int = 30  # frames a refined plan covers (the planner replans every plan_every)
 
 
 @dataclass
@@ -76,7 +80,9 @@ class FilterPipeline:
         self._mode = mode
         self._mode_lock = threading.Lock()
         self._tracker = tracker or FaceTracker()
-        self._planner = Planner(editor, asynchronous=self.config.asynchronous)
+        c = self.config
+        refiner = TraceRefiner(c.refine_steps, crossfade_frames=c.crossfade_frames) if c.refine_steps > 0 else None
+        self._planner = Planner(editor, asynchronous=c.asynchronous, refiner=refiner, budget_ms=c.refine_budget_ms)
         self._ring = CropRing(int(self.config.window_s * self.config.fps) + 1, self.config.canonical_size)
         self._target = TargetPulse(mode.target_bpm, seed=self.config.seed)
         self._decoy = DecoyNoise(fps=self.config.fps, seed=self.config.seed + 1)
@@ -123,11 +129,15 @@ class FilterPipeline:
         s.plans_late = self._planner.requests_dropped
         if s.plans_late:  # the ladder's "reuse the last plan" step: the planner could not keep up
             s.events["overload: planner requests dropped"] = s.plans_late
+        if self._planner.refiner is not None:
+            s.refine = replace(self._planner.refiner.stats)
+            if s.refine.misses:
+                s.events["refine: late, unrefined plan used"] = s.refine.misses
         if self._times_ms:
             s.added_latency_ms = float(np.median(self._times_ms))
         if len(self._stamps) >= 2:
             s.fps = (len(self._stamps) - 1) / max(1e-6, self._stamps[-1] - self._stamps[0])
-        return StreamStats(**s.as_dict())
+        return replace(s, events=dict(s.events))
 
     def close(self) -> None:
         self._planner.close()
@@ -228,14 +238,16 @@ class FilterPipeline:
         mask = skin_mask(face.landmarks, box)
         canonical_landmarks = cv2.transform(face.landmarks[None], warp.to_canonical)[0]
         size = self.config.canonical_size
-        self._ring.push(warp.crop(image), skin_mask(canonical_landmarks, (0, 0, size, size), scale=1.0), timestamp)
+        canonical_skin = skin_mask(canonical_landmarks, (0, 0, size, size), scale=1.0)
+        self._ring.push(warp.crop(image), canonical_skin, timestamp, drive, *_attacker_views(image, box, mask))
         timings["mask_warp"] = _ms(t)
 
         self._since_submit += 1
         every = self.config.plan_every * (CADENCE_FACTOR if rung >= SLOW_PLANNING else 1)
         if self._plan is None or self._since_submit >= every:
             self._since_submit = 0
-            self._planner.submit(self._ring.window(), mode)
+            lookahead = self._lookahead(timestamp, mode, drive) if self._planner.refiner is not None else None
+            self._planner.submit(self._ring.window(), mode, lookahead, refine=rung < SKIP_REFINE)
         plan = self._planner.latest()
         if plan is None:
             return self._failed(image, "warming up", timings, box, mask)
@@ -257,6 +269,7 @@ class FilterPipeline:
             self._seam_frames += 1
         if "face" in regions:  # identity edits cover eyes, brows and lips too
             mask = face_mask(face.landmarks, box)
+        self._ring.record_edit(skin_mean(grid_edit, canonical_skin))
         edit = warp.edit_to_box(grid_edit, box)
         edit *= mask[..., None]
         out = image.copy()
@@ -264,6 +277,14 @@ class FilterPipeline:
         out[by0:by1, bx0:bx1] = self._rounder.add(out[by0:by1, bx0:bx1], edit)
         timings["composite"] = _ms(t)
         return ProcessedFrame(out, True, box=box, mask=mask, timings_ms=timings)
+
+    def _lookahead(self, timestamp: float, mode: Mode, drive: float) -> Lookahead:
+        """This frame and the next ``refine_horizon - 1`` at the nominal rate, with their drive."""
+        count = self.config.refine_horizon
+        times = timestamp + np.arange(count) / self.config.fps
+        with self._mode_lock:
+            ahead = self._target.preview(times[1:]) if mode.spoof else self._decoy.preview(count - 1)
+        return Lookahead(times, np.concatenate([[drive], ahead]))
 
     def _failed(self, image, reason, timings, box=None, mask=None) -> ProcessedFrame:
         """A face is in view but this frame cannot be protected: apply ``on_failure``.
@@ -343,6 +364,31 @@ class FilterPipeline:
         if message not in self._messages_seen:
             self._messages_seen.add(message)
             log.warning(message)
+
+
+ATTACKER_BOX_SCALES = (1.0, 1.5)  # the face box, and a square around it as a face detector's box enlarged
+
+
+def _attacker_views(
+    image: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean colour (V, 3) of the frame over boxes an rPPG attacker may crop, and the share
+    (V,) of each that is skin the filter edits (``mask`` over ``box``)."""
+    height, width = image.shape[:2]
+    x0, y0, x1, y1 = box
+    cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0)
+    colours, shares = [], []
+    skin = float(mask.sum())
+    for scale in ATTACKER_BOX_SCALES:
+        if scale == 1.0:
+            v0, w0, v1, w1 = box
+        else:
+            half = scale * side / 2
+            v0, w0 = max(0, int(cx - half)), max(0, int(cy - half))
+            v1, w1 = min(width, int(cx + half)), min(height, int(cy + half))
+        colours.append(image[w0:w1, v0:v1].mean(axis=(0, 1)))
+        shares.append(skin / max(1, (v1 - v0) * (w1 - w0)))
+    return np.asarray(colours), np.asarray(shares)
 
 
 def _ms(start: float) -> float:

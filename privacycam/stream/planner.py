@@ -7,6 +7,7 @@ import threading
 import time
 
 from privacycam.editors.base import Editor, Plan, Window
+from privacycam.editors.refine import Lookahead, TraceRefiner
 from privacycam.modes import Mode
 
 log = logging.getLogger(__name__)
@@ -15,18 +16,28 @@ log = logging.getLogger(__name__)
 class Planner:
     """Single-slot planner. ``asynchronous``: a worker thread plans while frames flow, and a
     request that arrives while another waits replaces it (the older one is counted as
-    dropped). Otherwise :meth:`submit` plans inline (file mode: deterministic output)."""
+    dropped). Otherwise :meth:`submit` plans inline (file mode: deterministic output).
 
-    def __init__(self, editor: Editor, asynchronous: bool = True) -> None:
+    With a ``refiner``, each plan is refined before it is published. Live, plan and refine
+    together get ``budget_ms``: the refiner fits its steps to it, and a refined plan that
+    comes too late is discarded for the unrefined one (a miss). Frames never wait either
+    way; they use the previous plan meanwhile. Inline, refine takes all its steps.
+    """
+
+    def __init__(
+        self, editor: Editor, asynchronous: bool = True, refiner: TraceRefiner | None = None, budget_ms: float = 40.0
+    ) -> None:
         self.editor = editor
         self.asynchronous = asynchronous
+        self.refiner = refiner
+        self.budget_ms = budget_ms
         self.plans_made = 0
         self.requests_dropped = 0
         self.failures = 0
         self.last_error = ""
         self.last_plan_ms = 0.0
         self._latest: Plan | None = None
-        self._pending: tuple[Window, Mode] | None = None
+        self._pending: tuple[Window, Mode, Lookahead | None, bool] | None = None
         self._lock = threading.Condition()
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -34,15 +45,18 @@ class Planner:
             self._thread = threading.Thread(target=self._work, name="privacycam-planner", daemon=True)
             self._thread.start()
 
-    def submit(self, window: Window, mode: Mode) -> None:
-        """Ask for a plan from ``window``; never blocks in asynchronous mode."""
+    def submit(self, window: Window, mode: Mode, lookahead: Lookahead | None = None, refine: bool = True) -> None:
+        """Ask for a plan from ``window``; never blocks in asynchronous mode. ``lookahead``:
+        the frames the plan will edit (needed to refine); ``refine=False``: skip refine
+        (the stream is overloaded)."""
+        request = (window, mode, lookahead, refine)
         if not self.asynchronous:
-            self._run(window, mode)
+            self._run(*request)
             return
         with self._lock:
             if self._pending is not None:
                 self.requests_dropped += 1
-            self._pending = (window, mode)
+            self._pending = request
             self._lock.notify()
 
     def latest(self) -> Plan | None:
@@ -61,18 +75,30 @@ class Planner:
         if self._thread is not None:
             self._thread.join(timeout=5.0)
 
-    def _run(self, window: Window, mode: Mode) -> None:
+    def _run(self, window: Window, mode: Mode, lookahead: Lookahead | None, refine: bool) -> None:
         start = time.perf_counter()
         try:
             plan = self.editor.plan(window, mode)
         except Exception as exc:  # an editor failure must never stop the stream
-            self.failures += 1
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            log.warning("editor %s failed: %s", self.editor.name, self.last_error)
+            self._failed(exc)
             return
+        if self.refiner is not None and lookahead is not None and mode.edits_pulse:
+            if not refine:
+                self.refiner.stats.skipped += 1
+            else:
+                deadline = start + self.budget_ms / 1000.0 if self.asynchronous else None
+                try:
+                    plan = self.refiner.refine(plan, self._latest, window, mode, lookahead, deadline)
+                except Exception as exc:  # keep the unrefined plan
+                    self._failed(exc)
         self.last_plan_ms = (time.perf_counter() - start) * 1000.0
         self._latest = plan
         self.plans_made += 1
+
+    def _failed(self, exc: Exception) -> None:
+        self.failures += 1
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        log.warning("editor %s failed: %s", self.editor.name, self.last_error)
 
     def _work(self) -> None:
         while True:
@@ -81,6 +107,6 @@ class Planner:
                     self._lock.wait()
                 if self._closed:
                     return
-                window, mode = self._pending
+                request = self._pending
                 self._pending = None
-            self._run(window, mode)
+            self._run(*request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
+from privacycam.editors.refine import RefineStats
 from privacycam.modes import Mode
 
 
@@ -29,6 +30,7 @@ class StreamStats:
     plans_late: int = 0  # planner results that arrived too late and were dropped
     last_message: str = ""
     events: dict[str, int] = field(default_factory=dict)
+    refine: RefineStats | None = None  # None: refine off
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -41,6 +43,7 @@ class StreamStats:
             f" in={self.frames_in} out={self.frames_out} protected={self.frames_protected}"
             f" failsafe={self.frames_failsafe} passthrough={self.frames_passthrough} dropped={self.frames_dropped}"
             + (" OVER-BUDGET" if self.over_budget else "")
+            + (f" | {self.refine.line()}" if self.refine is not None else "")
         )
 
 

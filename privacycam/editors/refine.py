@@ -1,0 +1,285 @@
+"""Warm-started few-step Privacy-Phys refine of a plan (issue 5).
+
+Start from the editor's plan and take a few Adam steps of the Privacy-Phys objective on a
+correction of the skin edit for the frames still to be sent. The loss sees what an attacker
+will see: the frames already sent (original colour plus the edit the pipeline actually
+applied, recorded in the window) followed by the planned frames (the forecast original
+colour plus the plan's edit, cross-faded with the previous plan as the pipeline does, plus
+the correction), read by an ensemble of differentiable estimators in several views: the
+skin alone, and face boxes of the frame as attackers crop them (the face, and a larger
+square like a face detector's), whose non-skin part (eyes, lips, hair, neck, background)
+carries the real pulse and cannot be edited.
+
+The correction is uniform over the skin (every estimator here reads the spatial average of
+a face box, so an even offset reaches any box in proportion to its skin, at the least
+energy for a given change of the trace) and has six parameters: per colour channel, a gain
+on the drive (``inject``: more or less of the target, or of the erase decoy, in each
+channel) and a gain on the forecast real pulse of the largest box (``cancel``: cancel on the
+skin what the unedited parts still show). Six parameters are well conditioned for a
+few steps, the correction is as smooth in time as the drive and the pulse, and the
+parameters carry over from plan to plan, so refine keeps improving over a stream.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+
+from privacycam.editors.base import Plan, Window
+from privacycam.editors.spectral import sinusoid_design
+from privacycam.modes import Mode
+from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass
+from privacycam.train.objective import peak_share, pearson
+
+REFINE_ATTACKERS = ("green", "chrom", "pos")  # LGI, OMIT, PBV, ICA and the deep estimators are held out
+LEVEL_S = 1.0  # the skin weights of the coming frames: the mean mask of this much history
+MIN_HISTORY_S = 3.0  # refine from this much history on (the estimators' windows need it)
+
+
+@dataclass(frozen=True)
+class Lookahead:
+    """The frames a new plan will edit: the window's newest frame first, then the coming ones.
+
+    ``drive``: the mode's signal at each of ``timestamps`` (target pulse or erase decoy).
+    """
+
+    timestamps: np.ndarray  # (H,) seconds
+    drive: np.ndarray  # (H,)
+
+
+@dataclass
+class RefineStats:
+    """What refine did so far, for the stream's stats and the offline report."""
+
+    plans: int = 0  # plans refined and used
+    steps: int = 0  # gradient steps taken in those plans
+    misses: int = 0  # plans whose refine ran past the budget: the unrefined plan was used
+    skipped: int = 0  # plans not refined because the stream was overloaded
+    step_ms: float = 0.0  # running mean time of one step
+    loss_before: float = float("nan")  # mean objective over the refined plans, before and after refine
+    loss_after: float = float("nan")
+
+    def line(self) -> str:
+        return (
+            f"refine: {self.plans} plans, {self.steps} steps ({self.step_ms:.1f} ms/step), "
+            f"loss {self.loss_before:.3f}→{self.loss_after:.3f}, misses {self.misses}, skipped {self.skipped}"
+        )
+
+
+@dataclass
+class PulseFit:
+    """A fitted pulse (fundamental + first harmonic) of a (T, 3) trace, evaluable at any time."""
+
+    hz: float
+    coef: np.ndarray  # (4, 3): cos/sin at hz, cos/sin at 2 hz, per channel
+    scale: float  # its RMS over the fit, to normalise
+
+    def at(self, times: np.ndarray) -> np.ndarray:
+        """(len(times), 3) pulse divided by ``scale``."""
+        return sinusoid_design(np.asarray(times, np.float64), self.hz, 2)[:, 2:] @ self.coef / self.scale
+
+
+@dataclass
+class RefinedPlan(Plan):
+    """``base`` plus, on the skin, ``inject`` x drive + ``cancel`` x the normalised forecast pulse."""
+
+    base: Plan
+    inject: np.ndarray  # (3,) BGR grey levels per unit drive
+    cancel: np.ndarray  # (3,) BGR grey levels per unit of the normalised pulse
+    pulse: PulseFit | None
+    made_at: float = 0.0
+    pulse_hz: float | None = None
+
+    def __post_init__(self) -> None:
+        self.made_at = self.base.made_at
+        self.pulse_hz = self.base.pulse_hz
+        self.region = self.base.region
+
+    def edit_at(self, timestamp: float, drive: float) -> np.ndarray:
+        offset = self.inject * drive
+        if self.pulse is not None:
+            offset = offset + self.cancel * self.pulse.at(np.array([timestamp]))[0]
+        return (self.base.edit_at(timestamp, drive) + offset).astype(np.float32)
+
+
+def skin_trace(window: Window) -> np.ndarray:
+    """(T, 3) BGR mean colour of the skin in each canonical crop."""
+    weights = window.masks.astype(np.float32)
+    sums = (window.crops.astype(np.float32) * weights[..., None]).sum(axis=(1, 2))
+    return sums / np.maximum(weights.sum(axis=(1, 2)), 1e-6)[:, None]
+
+
+def skin_mean(edit: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """(3,) mean of a (g, g, 3) grid edit over the skin, weighted by (S, S) canonical ``skin``."""
+    weights = cv2.resize(skin, edit.shape[1::-1], interpolation=cv2.INTER_AREA)
+    return (edit * weights[..., None]).sum(axis=(0, 1)) / max(float(weights.sum()), 1e-6)
+
+
+class TraceRefiner:
+    """Adam on the plan's skin correction (see the module doc) against ``attackers`` (names
+    of :data:`privacycam.rppg.differentiable.ESTIMATORS`). Not thread-safe: one planner owns it.
+
+    Loss: spoof-hr, mean over attackers and views of 1 − |r(attacker wave, drive)|; erase,
+    |r(attacker wave, attacker wave of the original)| + ``peak_weight`` x dominant-peak
+    share; plus ``fidelity`` x the mean square of the correction (grey levels²).
+    """
+
+    def __init__(
+        self,
+        steps: int = 8,
+        attackers: tuple[str, ...] = REFINE_ATTACKERS,
+        lr: float = 0.1,
+        fidelity: float = 0.02,
+        peak_weight: float = 0.3,
+        crossfade_frames: int = 10,
+        max_gain: float = 4.0,
+    ) -> None:
+        unknown = [name for name in attackers if name not in ESTIMATORS]
+        if unknown:
+            raise ValueError(f"unknown refine attackers {unknown}; choose from {sorted(ESTIMATORS)}")
+        self.steps = steps
+        self.attackers = tuple(attackers)
+        self.lr, self.fidelity, self.peak_weight = lr, fidelity, peak_weight
+        self.crossfade_frames = crossfade_frames
+        self.max_gain = max_gain
+        self.stats = RefineStats()
+        self._warm: tuple[Mode, np.ndarray] | None = None  # the last mode and its (2, 3) gains
+
+    def refine(
+        self,
+        plan: Plan,
+        previous: Plan | None,
+        window: Window,
+        mode: Mode,
+        lookahead: Lookahead,
+        deadline: float | None = None,
+    ) -> Plan:
+        """The refined plan, or ``plan`` itself when refine does not apply or misses ``deadline``
+        (a ``time.perf_counter()`` value; None: take all ``steps``, as offline)."""
+        fps = window.fps
+        if not mode.edits_pulse or window.box_colours is None or self.steps <= 0 or len(window.timestamps) < MIN_HISTORY_S * fps:
+            return plan
+        pulse = fit_pulse(window.box_colours[:, -1], window.timestamps, plan.pulse_hz)
+        problem = self._problem(plan, previous, window, mode, lookahead, pulse, fps)
+        start_gains = self._warm[1] if self._warm is not None and self._warm[0] == mode else np.zeros((2, 3))
+        gains = torch.tensor(start_gains, dtype=torch.float64, requires_grad=True)
+        optimiser = torch.optim.Adam([gains], lr=self.lr)
+        steps, before = 0, float("nan")
+        while steps < self.steps:
+            # room for one more step and the closing evaluation (about half a step)?
+            if deadline is not None and steps > 0 and time.perf_counter() + 1.5 * self.stats.step_ms / 1000.0 > deadline:
+                break
+            start = time.perf_counter()
+            loss = problem(gains)
+            if not torch.isfinite(loss):  # e.g. a flat trace: nothing to read, nothing to refine
+                return plan
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            with torch.no_grad():
+                gains.clamp_(-self.max_gain, self.max_gain)
+            elapsed = (time.perf_counter() - start) * 1000.0
+            total = self.stats.steps + steps
+            self.stats.step_ms = (self.stats.step_ms * total + elapsed) / (total + 1)
+            if steps == 0:
+                before = loss.item()
+            steps += 1
+        with torch.no_grad():
+            after = problem(gains).item()
+        if deadline is not None and time.perf_counter() > deadline:
+            self.stats.misses += 1
+            return plan
+        result = gains.detach().numpy().copy()
+        self._warm = (mode, result)
+        s = self.stats
+        if not s.plans:
+            s.loss_before = s.loss_after = 0.0
+        s.loss_before += (before - s.loss_before) / (s.plans + 1)
+        s.loss_after += (after - s.loss_after) / (s.plans + 1)
+        s.plans += 1
+        s.steps += steps
+        return RefinedPlan(plan, result[0].astype(np.float32), result[1].astype(np.float32), pulse)
+
+    def _problem(
+        self,
+        plan: Plan,
+        previous: Plan | None,
+        window: Window,
+        mode: Mode,
+        lookahead: Lookahead,
+        pulse: PulseFit | None,
+        fps: float,
+    ):
+        """The loss as a function of the (2, 3) gains, with everything else precomputed."""
+        recent = max(1, int(round(LEVEL_S * fps)))
+        skin = window.masks[-recent:].mean(axis=0)
+        planned, weights = [], []
+        for age, (t, drive) in enumerate(zip(lookahead.timestamps, lookahead.drive)):
+            weight = min(1.0, (age + 1) / (self.crossfade_frames + 1)) if previous is not None else 1.0
+            edit = skin_mean(plan.edit_at(float(t), float(drive)), skin)
+            if weight < 1.0:
+                edit = weight * edit + (1.0 - weight) * skin_mean(previous.edit_at(float(t), float(drive)), skin)
+            planned.append(edit)
+            weights.append(weight)
+        planned = np.asarray(planned)
+        weight = torch.tensor(weights, dtype=torch.float64)[:, None]
+        drive_ahead = torch.from_numpy(lookahead.drive.astype(np.float64))[:, None]
+        pulse_ahead = torch.from_numpy(pulse.at(lookahead.timestamps) if pulse else np.zeros((len(weights), 3)))
+        skin_view = (skin_trace(window).astype(np.float64), np.ones((len(window.timestamps), 1)))
+        box_views = [(window.box_colours[:, v], window.skin_shares[:, v, None]) for v in range(window.skin_shares.shape[1])]
+        views = []
+        for original, gain in [skin_view, *box_views]:
+            predicted = forecast(original, window.timestamps, lookahead.timestamps, plan.pulse_hz)
+            fixed = np.concatenate([original[:-1] + gain[:-1] * window.edits[:-1], predicted + gain[-1] * planned])
+            reference = np.concatenate([original[:-1], predicted])
+            views.append((torch.from_numpy(fixed), float(gain[-1, 0]), torch.from_numpy(reference).flip(-1)))
+        past = len(window.timestamps) - 1
+        runs = [ESTIMATORS[name] for name in self.attackers]
+        drive = torch.from_numpy(np.concatenate([window.drives[:-1], lookahead.drive]).astype(np.float64))
+        target = fft_bandpass(drive, fps)
+        references = [[fft_bandpass(run(reference, fps), fps) for run in runs] for _, _, reference in views] if mode.erase else []
+
+        def loss(gains: torch.Tensor) -> torch.Tensor:
+            correction = weight * (gains[0] * drive_ahead + gains[1] * pulse_ahead)  # (H, 3)
+            total = gains.new_zeros(())
+            for v, (fixed, gain, _) in enumerate(views):
+                trace = torch.cat([fixed[:past], fixed[past:] + gain * correction]).flip(-1)  # BGR -> RGB
+                for index, run in enumerate(runs):
+                    wave = fft_bandpass(run(trace, fps), fps)
+                    if mode.erase:
+                        total = total + pearson(wave, references[v][index]).abs() + self.peak_weight * peak_share(wave, fps)
+                    else:
+                        total = total + 1.0 - pearson(wave, target).abs()  # either sign reads the same rate
+            return total / (len(runs) * len(views)) + self.fidelity * correction.pow(2).mean()
+
+        return loss
+
+
+def fit_pulse(trace: np.ndarray, times: np.ndarray, pulse_hz: float | None, fit_s: float = 6.0) -> PulseFit | None:
+    """The least-squares pulse at ``pulse_hz`` of a (T, 3) trace over its last ``fit_s`` seconds."""
+    keep = times >= times[-1] - fit_s
+    if pulse_hz is None or keep.sum() < 8:
+        return None
+    design = sinusoid_design(times[keep].astype(np.float64), pulse_hz, 2)
+    coef, *_ = np.linalg.lstsq(design, trace[keep], rcond=None)
+    pulse = design[:, 2:] @ coef[2:]
+    return PulseFit(float(pulse_hz), coef[2:], max(float(np.sqrt((pulse**2).mean())), 1e-6))
+
+
+def forecast(trace: np.ndarray, times: np.ndarray, future: np.ndarray, pulse_hz: float | None, fit_s: float = 6.0) -> np.ndarray:
+    """(H, 3) continuation of a (T, 3) colour trace at ``future`` times: its level plus, when
+    the pulse rate is known, the least-squares pulse (fundamental + harmonic) fitted over the
+    last ``fit_s`` seconds. The linear trend is held at its last value."""
+    keep = times >= times[-1] - fit_s
+    if pulse_hz is None or keep.sum() < 8:
+        recent = trace[keep][-max(1, int(keep.sum()) // 6):]
+        return np.repeat(recent.mean(axis=0, keepdims=True), len(future), axis=0)
+    fit_times = times[keep].astype(np.float64)
+    design = sinusoid_design(np.concatenate([fit_times, future]), pulse_hz, 2)
+    design[len(fit_times):, 1] = design[len(fit_times) - 1, 1]
+    coef, *_ = np.linalg.lstsq(design[: len(fit_times)], trace[keep], rcond=None)
+    return design[len(fit_times):] @ coef

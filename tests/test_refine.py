@@ -1,0 +1,158 @@
+"""The warm-started Privacy-Phys refine: loss, deadline, stats, its place in the pipeline."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from privacycam.editors.base import Window
+from privacycam.editors.refine import Lookahead, RefinedPlan, TraceRefiner, fit_pulse, forecast
+from privacycam.editors.spectral import SpectralEditor
+from privacycam.io.sources import SyntheticSource
+from privacycam.modes import parse_mode
+from privacycam.pulse.decoy import DecoyNoise
+from privacycam.pulse.target import TargetPulse
+from privacycam.stream.ladder import SKIP_REFINE
+from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+
+FPS = 30.0
+REAL_HZ = 1.1
+
+
+def _window(seconds: float = 8.0, skin_pulse: float = 0.8, box_pulse: float = 1.5) -> tuple[Window, np.ndarray]:
+    """A canonical face whose skin pulses at REAL_HZ, seen in a face box whose non-skin part
+    pulses more (the part no edit may touch). Returns the window and the drive it was sent with."""
+    n = int(seconds * FPS)
+    times = np.arange(n) / FPS
+    wave = np.sin(2 * np.pi * REAL_HZ * times)
+    yy, xx = np.mgrid[0:64, 0:64]
+    mask = (np.hypot(xx - 32, yy - 34) < 22).astype(np.float32)
+    base = np.array([110.0, 130.0, 170.0])
+    noise = np.random.default_rng(0).normal(0.0, 0.4, (n, 1, 1, 3))
+    crops = base + (skin_pulse * wave[:, None, None, None] * np.array([0.4, 1.0, 0.6]) + noise) * mask[..., None]
+    crops = np.clip(np.round(crops), 0, 255)
+    box_colours = base + box_pulse * wave[:, None] * np.array([0.4, 1.0, 0.6])
+    drive = TargetPulse(150.0, seed=3, glide_s=0.0).sample(times)
+    window = Window(
+        crops=crops.astype(np.uint8),
+        masks=np.repeat(mask[None], n, axis=0),
+        timestamps=times,
+        edits=np.zeros((n, 3)),
+        drives=drive,
+        box_colours=box_colours[:, None],
+        skin_shares=np.full((n, 1), 0.4),
+    )
+    return window, drive
+
+
+def _lookahead(window: Window, bpm: float = 150.0, horizon: int = 30) -> Lookahead:
+    times = window.timestamps[-1] + np.arange(horizon) / FPS
+    return Lookahead(times, TargetPulse(bpm, seed=3, glide_s=0.0).sample(np.concatenate([window.timestamps, times[1:]]))[-horizon:])
+
+
+def test_refine_lowers_the_loss_and_reports_it():
+    window, _ = _window()
+    mode = parse_mode("spoof-hr", 150.0)
+    plan = SpectralEditor().plan(window, mode)
+    refiner = TraceRefiner(steps=25)
+    refined = refiner.refine(plan, None, window, mode, _lookahead(window))
+    assert isinstance(refined, RefinedPlan)
+    s = refiner.stats
+    assert s.plans == 1 and s.steps == 25 and s.misses == 0 and s.step_ms > 0
+    assert s.loss_after < s.loss_before - 0.01, s.line()
+    assert refined.edit_at(window.timestamps[-1], 0.5).shape == plan.edit_at(window.timestamps[-1], 0.5).shape
+
+
+def test_refine_cancels_on_the_skin_the_pulse_the_box_still_shows():
+    """The box's non-skin part pulses and may not be edited: the refined plan subtracts more
+    of the real pulse on the skin than the plan alone, so the box's mean pulse shrinks."""
+    window, _ = _window(skin_pulse=0.3, box_pulse=2.0)
+    mode = parse_mode("erase")
+    plan = SpectralEditor().plan(window, mode)
+    refiner = TraceRefiner(steps=60)
+    refined = refiner.refine(plan, None, window, mode, Lookahead(window.timestamps[-1] + np.arange(30) / FPS, np.zeros(30)))
+    future = window.timestamps[-1] + np.arange(1, 61) / FPS
+    pulse = 2.0 * np.sin(2 * np.pi * REAL_HZ * future)[:, None] * np.array([0.4, 1.0, 0.6])
+    seen = np.array([pulse[i] + 0.4 * refined.edit_at(t, 0.0).mean(axis=(0, 1)) for i, t in enumerate(future[:29])])
+    assert np.abs(seen[:, 1]).max() < 0.8 * np.abs(pulse[:29, 1]).max()
+
+
+def test_late_refine_uses_the_unrefined_plan_and_counts_a_miss():
+    window, _ = _window()
+    mode = parse_mode("spoof-hr", 150.0)
+    plan = SpectralEditor().plan(window, mode)
+    refiner = TraceRefiner(steps=5)
+    assert refiner.refine(plan, None, window, mode, _lookahead(window), deadline=time.perf_counter() - 1.0) is plan
+    assert refiner.stats.misses == 1 and refiner.stats.plans == 0
+
+
+def test_refine_fits_its_steps_to_the_budget():
+    window, _ = _window()
+    mode = parse_mode("spoof-hr", 150.0)
+    plan = SpectralEditor().plan(window, mode)
+    refiner = TraceRefiner(steps=1000)
+    refiner.refine(plan, None, window, mode, _lookahead(window), deadline=time.perf_counter() + 0.2)
+    s = refiner.stats
+    assert s.misses == 0 and 1 <= s.steps < 1000
+
+
+def test_short_history_and_off_modes_are_not_refined():
+    window, _ = _window(seconds=2.0)
+    plan = SpectralEditor().plan(window, parse_mode("spoof-hr", 90.0))
+    refiner = TraceRefiner()
+    assert refiner.refine(plan, None, window, parse_mode("spoof-hr", 90.0), _lookahead(window)) is plan
+    assert refiner.refine(plan, None, _window()[0], parse_mode("deidentify"), _lookahead(window)) is plan
+
+
+def test_forecast_continues_a_sinusoid():
+    times = np.arange(240) / FPS
+    trace = 100.0 + np.stack([np.sin(2 * np.pi * 1.3 * times)] * 3, axis=1)
+    future = times[-1] + np.arange(1, 31) / FPS
+    expected = 100.0 + np.sin(2 * np.pi * 1.3 * future)
+    assert np.allclose(forecast(trace, times, future, 1.3)[:, 0], expected, atol=1e-6)
+    fit = fit_pulse(trace, times, 1.3)
+    assert np.allclose(fit.at(future)[:, 0] * fit.scale, expected - 100.0, atol=1e-6)
+    assert fit_pulse(trace, times, None) is None
+
+
+def test_decoy_preview_comes_true():
+    decoy = DecoyNoise(seed=5)
+    for _ in range(40):
+        decoy.advance()
+    ahead = decoy.preview(25)
+    assert np.array_equal(ahead, [decoy.advance() for _ in range(25)])
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return list(SyntheticSource(640, 480, FPS, frames=150))
+
+
+def test_pipeline_records_what_it_sent_and_refines(frames):
+    pipeline = FilterPipeline(
+        SpectralEditor(), parse_mode("spoof-hr", 90.0), PipelineConfig(asynchronous=False, refine_steps=3)
+    )
+    for frame in frames[:140]:
+        pipeline.process(frame)
+    plans = pipeline.stats().refine.plans
+    for frame in frames[140:]:  # overloaded: one plan is due in these 10 frames, unrefined
+        pipeline.process(frame, load=SKIP_REFINE)
+    window = pipeline._ring.window()
+    stats = pipeline.stats()
+    pipeline.close()
+    assert np.abs(window.edits).max() > 0.1  # the skin edit of each sent frame is recorded
+    assert np.ptp(window.drives) > 0.5 and window.box_colours.min() > 0 and 0 < window.skin_shares.max() < 1
+    refine = stats.refine
+    assert refine.plans == plans >= 5 and refine.steps == 3 * refine.plans and refine.misses == 0
+    assert refine.skipped == 1
+    assert "refine:" in stats.line()
+
+
+def test_refine_off_has_no_refine_stats(frames):
+    pipeline = FilterPipeline(SpectralEditor(), parse_mode("spoof-hr", 90.0), PipelineConfig(asynchronous=False))
+    for frame in frames[:40]:
+        pipeline.process(frame)
+    assert pipeline.stats().refine is None
+    pipeline.close()
