@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
 from privacycam.backends import select_backend
 from privacycam.backends.export import export_onnx
 from privacycam.editors.base import Editor, Plan, Window
-from privacycam.editors.deid_net import CROP, DeidEditorNet
+from privacycam.editors.deid_net import CROP, GRID, DeidEditorNet
 from privacycam.editors.deid_refine import IdentityRefiner
 from privacycam.errors import PrivacyCamError
 from privacycam.shipped import model_file
@@ -28,6 +29,10 @@ from privacycam.modes import Mode
 MEAN_S = 1.0  # the crop the network sees is the mean over this much history
 BLEND = 0.3  # weight of a new plan's edit against the running edit
 FIRST_STEPS = 30  # refinement steps of the first plan (~2 s on one core; the face stays concealed meanwhile)
+START_SCALE = 1.0  # the network's (universal) edit is scaled by this before refinement
+REFINE_ON = "mean"  # the refiner's faces: "mean" (the window's mean crop) or "frames" (its last second's crops)
+REFINE_GRID = GRID  # the refined edit's resolution (the network's edit is resized to it)
+REFINE: dict[str, object] = {}  # IdentityRefiner keyword arguments (see its defaults)
 
 
 def shipped_model(suffix: str) -> Path:
@@ -86,14 +91,14 @@ class DeidEditor(Editor):
             raise PrivacyCamError(f"no de-identification model at {onnx_path}; train it with `python -m privacycam.train.deid`")
         self._runner = select_backend(onnx_path, lambda: load_net(weights), backend)
         self.backend = self._runner.name
-        self._refiner = IdentityRefiner(steps=refine_steps) if refine_steps else None
+        self._refiner = IdentityRefiner(steps=refine_steps, **REFINE) if refine_steps else None
         self._edit: np.ndarray | None = None
 
     def edit_for(self, crop_bgr: np.ndarray) -> np.ndarray:
         """The network's (g, g, 3) BGR edit for one (64, 64, 3) canonical crop."""
         x = np.ascontiguousarray(crop_bgr.astype(np.float32).transpose(2, 0, 1)[None])
         (edit,) = self._runner.run({"crop": x})
-        return edit[0].transpose(1, 2, 0).astype(np.float32)
+        return START_SCALE * edit[0].transpose(1, 2, 0).astype(np.float32)
 
     def plan(self, window: Window, mode: Mode) -> DeidPlan:
         recent = max(1, int(round(MEAN_S * window.fps)))
@@ -102,7 +107,10 @@ class DeidEditor(Editor):
         edit = self.edit_for(crop)
         if self._refiner is not None:
             if first:
+                if edit.shape[0] != REFINE_GRID:
+                    edit = cv2.resize(edit, (REFINE_GRID, REFINE_GRID), interpolation=cv2.INTER_LINEAR)
                 self._refiner.reset(edit)
-            edit = self._refiner.refine(crop, FIRST_STEPS if first else None)
+            faces = {"mean": crop, "frames": window.crops[-recent:], "window": window.crops}[REFINE_ON]
+            edit = self._refiner.refine(faces, FIRST_STEPS if first else None)
         self._edit = edit if first else (1 - BLEND) * self._edit + BLEND * edit
         return DeidPlan(float(window.timestamps[-1]), self._edit.astype(np.float32))

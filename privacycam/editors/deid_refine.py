@@ -25,13 +25,24 @@ def _oval(size: int = CANONICAL) -> torch.Tensor:
     return torch.from_numpy(np.clip((1.0 - r) / 0.1, 0.0, 1.0).astype(np.float32))
 
 
+def _oval_weights(grid: int) -> torch.Tensor:
+    """(grid, grid) share of each edit cell that lies inside the face oval."""
+    return F.adaptive_avg_pool2d(_oval()[None, None], grid)[0, 0]
+
+
 class IdentityRefiner:
-    """Adam on one face's (g, g, 3) BGR edit: push dlib's descriptor of the edited face past
-    ``margin`` from the original's, with an L2 price on the edit. Not thread-safe."""
+    """Gradient steps on one face's (g, g, 3) BGR edit: push dlib's descriptor of the edited
+    face past ``margin`` from the original's, with an L2 price on the edit and (``rms_cap``)
+    the edit's RMS over the face oval held at or below a cap (grey levels). ``optimizer``:
+    ``adam`` or ``l2`` (steps along the L2-normalised gradient, ``lr`` grey levels of RMS
+    per step: puts the edit where the gradient is, not evenly everywhere). Not thread-safe."""
 
     def __init__(self, steps: int = 2, lr: float = 0.6, margin: float = 0.9, l2_weight: float = 2e-3, batch: int = 2,
-                 seed: int = 0) -> None:
+                 seed: int = 0, rms_cap: float | None = None, optimizer: str = "adam") -> None:
         self.steps, self.lr, self.margin, self.l2_weight, self.batch = steps, lr, margin, l2_weight, batch
+        self.rms_cap, self.optimizer = rms_cap, optimizer
+        if optimizer not in ("adam", "l2"):
+            raise ValueError(f"optimizer must be adam or l2, not {optimizer!r}")
         self._rng = np.random.default_rng(seed)
         torch.set_num_threads(1)  # process-wide: a second intra-op thread thrashes on 2 cores
         self._net = load_dlib_resnet()
@@ -44,24 +55,52 @@ class IdentityRefiner:
     def reset(self, edit: np.ndarray) -> None:
         """Start from ``edit`` (e.g. the network's output for a new face)."""
         self._edit = torch.from_numpy(edit.transpose(2, 0, 1)[None].astype(np.float32)).requires_grad_()
-        self._opt = torch.optim.Adam([self._edit], lr=self.lr)
+        self._weights = _oval_weights(self._edit.shape[-1])
+        self._opt = torch.optim.Adam([self._edit], lr=self.lr) if self.optimizer == "adam" else None
+        with torch.no_grad():
+            self._project()
 
-    def refine(self, crop_bgr: np.ndarray, steps: int | None = None) -> np.ndarray:
-        """``steps`` (default ``self.steps``) steps on the edit for this (64, 64, 3) canonical crop."""
-        assert self._edit is not None and self._opt is not None, "reset() first"
-        crop = torch.from_numpy(crop_bgr.astype(np.float32).transpose(2, 0, 1)[None])
-        chips = render(crop, self._affine[:1]).expand(self.batch, 3, -1, -1)
+    def edit_rms(self, edit: torch.Tensor | None = None) -> float:
+        """RMS of the edit over the face oval (grey levels, all three channels)."""
+        edit = self._edit if edit is None else edit
+        return float(self._rms(edit.detach()))
+
+    def _rms(self, edit: torch.Tensor) -> torch.Tensor:
+        return ((edit[0].pow(2) * self._weights).sum() / (3 * self._weights.sum())).sqrt()
+
+    def _project(self) -> None:
+        """Clamp to the network's amplitude, then scale down to ``rms_cap`` (in place)."""
+        self._edit.clamp_(-AMPLITUDE, AMPLITUDE)
+        if self.rms_cap is not None:
+            rms = float(self._rms(self._edit))
+            if rms > self.rms_cap:
+                self._edit.mul_(self.rms_cap / rms)
+
+    def refine(self, crops_bgr: np.ndarray, steps: int | None = None) -> np.ndarray:
+        """``steps`` (default ``self.steps``) steps on the edit for one (64, 64, 3) canonical
+        crop, or for (N, 64, 64, 3) crops of which each step draws ``batch`` at random."""
+        assert self._edit is not None, "reset() first"
+        crops = np.asarray(crops_bgr, np.float32)
+        crops = torch.from_numpy((crops[None] if crops.ndim == 3 else crops).transpose(0, 3, 1, 2).copy())
         for _ in range(self.steps if steps is None else steps):
+            picked = crops[self._rng.integers(len(crops), size=self.batch)] if len(crops) > 1 else crops.expand(self.batch, -1, -1, -1)
+            chips = render(picked, self._affine)
             transform = random_transform(self._rng, self.batch)
             with torch.no_grad():
                 reference = self._net(transform(chips))
             delta = render(self._edit.expand(self.batch, -1, -1, -1), self._affine, self._mask.expand(self.batch, -1, -1))
             dist = ((self._net(transform((chips + delta).clamp(0, 255))) - reference).pow(2).sum(1) + 1e-8).sqrt()
             loss = F.relu(self.margin - dist).mean() + self.l2_weight * delta.pow(2).mean()
-            self._opt.zero_grad()
-            loss.backward()
-            self._opt.step()
+            if self._opt is not None:
+                self._opt.zero_grad()
+                loss.backward()
+                self._opt.step()
+            else:
+                (grad,) = torch.autograd.grad(loss, self._edit)
+                with torch.no_grad():
+                    norm = self._rms(grad) + 1e-12
+                    self._edit.sub_(self.lr * grad / norm)
             with torch.no_grad():
-                self._edit.clamp_(-AMPLITUDE, AMPLITUDE)
+                self._project()
             self.distance = dist.mean().item()
         return self._edit.detach()[0].numpy().transpose(1, 2, 0).copy()
