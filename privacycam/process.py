@@ -19,13 +19,14 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from privacycam.editors.base import Editor
 from privacycam.errors import PrivacyCamError
 from privacycam.frames import Frame
 from privacycam.identity.evaluate import IMAGE_SUFFIXES
 from privacycam.io.sinks import VideoFileSink
 from privacycam.io.sources import VideoFileSource
 from privacycam.modes import Mode
-from privacycam.options import add_filter_arguments, make_editor, mode_from_args, refine_config
+from privacycam.options import DEFAULT_REFINE_STEPS, add_filter_arguments, make_editor, mode_from_args, refine_config
 from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, FilterPipeline, PipelineConfig, ProcessedFrame
 from privacycam.stream.runner import RunReport, StreamRunner
 
@@ -47,15 +48,16 @@ def process_file(
     source_path: Path,
     output_path: Path,
     mode: Mode,
-    editor_name: str = "auto",
+    editor_name: str | Editor = "auto",
     on_failure: str = DEFAULT_ON_FAILURE,
     seed: int = 0,
     progress: bool = True,
     on_frame: Callable[[Frame, ProcessedFrame], None] | None = None,
-    refine_steps: int = 0,
+    refine_steps: int = DEFAULT_REFINE_STEPS,
 ) -> ProcessResult:
     """Filter ``source_path`` into ``output_path`` (lossless when it ends in .mkv/.avi).
 
+    ``editor_name``: a ``--editor`` name, or an editor (benchmarks of editor variants);
     ``on_frame(frame, result)`` is called for every frame (diagnostics, tests);
     ``refine_steps``: Privacy-Phys refine steps per plan, all taken (nothing is live).
     """
@@ -66,7 +68,8 @@ def process_file(
     config = PipelineConfig(
         asynchronous=False, fps=source.fps, on_failure=on_failure, seed=seed, refine_steps=refine_steps
     )
-    pipeline = FilterPipeline(make_editor(editor_name), mode, config)
+    editor = make_editor(editor_name) if isinstance(editor_name, str) else editor_name
+    pipeline = FilterPipeline(editor, mode, config)
     total = getattr(source, "frame_count", None) or None
     bar = tqdm(total=total, unit="frame", desc="processing", disable=None if progress else True, leave=False)
     try:

@@ -18,9 +18,10 @@ class Window:
     ``crops``: (T, S, S, 3) uint8 BGR canonical crops of the *original* frames;
     ``masks``: (T, S, S) float32 skin mask in canonical space; ``timestamps``: (T,) seconds;
     ``edits``: (T, 3) BGR mean edit the pipeline applied to each frame's skin; ``drives``:
-    (T,) the mode's drive signal at each frame; ``box_colours``: (T, V, 3) BGR mean of the
-    original frame over V face boxes as attackers may crop them (skin and all), of which
-    the skin is ``skin_shares`` (T, V) (all four None when not recorded).
+    (T,) the mode's drive signal at each frame; ``view_colours``: (T, V, 3) BGR mean colour
+    of the original frame in V attacker views (the skin itself, then face boxes as
+    attackers may crop them, skin and all), of which the edited skin is ``view_shares``
+    (T, V) (1 for the skin view) (all four None when not recorded).
     """
 
     crops: np.ndarray
@@ -28,8 +29,8 @@ class Window:
     timestamps: np.ndarray
     edits: np.ndarray | None = None
     drives: np.ndarray | None = None
-    box_colours: np.ndarray | None = None
-    skin_shares: np.ndarray | None = None
+    view_colours: np.ndarray | None = None
+    view_shares: np.ndarray | None = None
 
     @property
     def fps(self) -> float:

@@ -35,7 +35,7 @@ from privacycam.modes import Mode
 from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass
 from privacycam.train.objective import peak_share, pearson
 
-REFINE_ATTACKERS = ("green", "chrom", "pos")  # LGI, OMIT, PBV, ICA and the deep estimators are held out
+REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv")  # LGI, OMIT, ICA and the deep estimators are held out
 LEVEL_S = 1.0  # the skin weights of the coming frames: the mean mask of this much history
 MIN_HISTORY_S = 3.0  # refine from this much history on (the estimators' windows need it)
 
@@ -106,13 +106,6 @@ class RefinedPlan(Plan):
         return (self.base.edit_at(timestamp, drive) + offset).astype(np.float32)
 
 
-def skin_trace(window: Window) -> np.ndarray:
-    """(T, 3) BGR mean colour of the skin in each canonical crop."""
-    weights = window.masks.astype(np.float32)
-    sums = (window.crops.astype(np.float32) * weights[..., None]).sum(axis=(1, 2))
-    return sums / np.maximum(weights.sum(axis=(1, 2)), 1e-6)[:, None]
-
-
 def skin_mean(edit: np.ndarray, skin: np.ndarray) -> np.ndarray:
     """(3,) mean of a (g, g, 3) grid edit over the skin, weighted by (S, S) canonical ``skin``."""
     weights = cv2.resize(skin, edit.shape[1::-1], interpolation=cv2.INTER_AREA)
@@ -133,10 +126,10 @@ class TraceRefiner:
         steps: int = 8,
         attackers: tuple[str, ...] = REFINE_ATTACKERS,
         lr: float = 0.1,
-        fidelity: float = 0.02,
+        fidelity: float = 0.002,
         peak_weight: float = 0.3,
         crossfade_frames: int = 10,
-        max_gain: float = 4.0,
+        max_gain: float = 8.0,
     ) -> None:
         unknown = [name for name in attackers if name not in ESTIMATORS]
         if unknown:
@@ -161,9 +154,9 @@ class TraceRefiner:
         """The refined plan, or ``plan`` itself when refine does not apply or misses ``deadline``
         (a ``time.perf_counter()`` value; None: take all ``steps``, as offline)."""
         fps = window.fps
-        if not mode.edits_pulse or window.box_colours is None or self.steps <= 0 or len(window.timestamps) < MIN_HISTORY_S * fps:
+        if not mode.edits_pulse or window.view_colours is None or self.steps <= 0 or len(window.timestamps) < MIN_HISTORY_S * fps:
             return plan
-        pulse = fit_pulse(window.box_colours[:, -1], window.timestamps, plan.pulse_hz)
+        pulse = fit_pulse(window.view_colours[:, -1], window.timestamps, plan.pulse_hz)
         problem = self._problem(plan, previous, window, mode, lookahead, pulse, fps)
         start_gains = self._warm[1] if self._warm is not None and self._warm[0] == mode else np.zeros((2, 3))
         gains = torch.tensor(start_gains, dtype=torch.float64, requires_grad=True)
@@ -229,10 +222,9 @@ class TraceRefiner:
         weight = torch.tensor(weights, dtype=torch.float64)[:, None]
         drive_ahead = torch.from_numpy(lookahead.drive.astype(np.float64))[:, None]
         pulse_ahead = torch.from_numpy(pulse.at(lookahead.timestamps) if pulse else np.zeros((len(weights), 3)))
-        skin_view = (skin_trace(window).astype(np.float64), np.ones((len(window.timestamps), 1)))
-        box_views = [(window.box_colours[:, v], window.skin_shares[:, v, None]) for v in range(window.skin_shares.shape[1])]
         views = []
-        for original, gain in [skin_view, *box_views]:
+        for v in range(window.view_shares.shape[1]):
+            original, gain = window.view_colours[:, v], window.view_shares[:, v, None]
             predicted = forecast(original, window.timestamps, lookahead.timestamps, plan.pulse_hz)
             fixed = np.concatenate([original[:-1] + gain[:-1] * window.edits[:-1], predicted + gain[-1] * planned])
             reference = np.concatenate([original[:-1], predicted])

@@ -49,7 +49,7 @@ class PipelineConfig:
     freeze_max_s: float = 1.0  # "freeze" repeats the last protected frame this long, then conceals
     seed: int = 0
     refine_steps: int = 0  # Privacy-Phys refine steps per plan (0: off); see privacycam.editors.refine
-    refine_budget_ms: float = 40.0  # live: time for plan + refine; a later refined plan is discarded
+    refine_budget_ms: float = 100.0  # live: time for plan + refine; a later refined plan is discarded
     refine_horizon: int = 30  # frames a refined plan covers (the planner replans every plan_every)
 
 
@@ -372,20 +372,19 @@ ATTACKER_BOX_SCALES = (1.0, 1.5)  # the face box, and a square around it as a fa
 def _attacker_views(
     image: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean colour (V, 3) of the frame over boxes an rPPG attacker may crop, and the share
-    (V,) of each that is skin the filter edits (``mask`` over ``box``)."""
+    """Mean colour (V, 3) of the frame in the views an rPPG attacker may read — the skin
+    (``mask`` over ``box``), then boxes of :data:`ATTACKER_BOX_SCALES` — and the share (V,)
+    of each that is the skin the filter edits."""
     height, width = image.shape[:2]
     x0, y0, x1, y1 = box
-    cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0)
-    colours, shares = [], []
     skin = float(mask.sum())
+    colours = [(image[y0:y1, x0:x1] * mask[..., None]).sum(axis=(0, 1)) / max(skin, 1e-6)]
+    shares = [1.0]
+    cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0)
     for scale in ATTACKER_BOX_SCALES:
-        if scale == 1.0:
-            v0, w0, v1, w1 = box
-        else:
-            half = scale * side / 2
-            v0, w0 = max(0, int(cx - half)), max(0, int(cy - half))
-            v1, w1 = min(width, int(cx + half)), min(height, int(cy + half))
+        half = scale * side / 2
+        v0, w0 = (x0, y0) if scale == 1.0 else (max(0, int(cx - half)), max(0, int(cy - half)))
+        v1, w1 = (x1, y1) if scale == 1.0 else (min(width, int(cx + half)), min(height, int(cy + half)))
         colours.append(image[w0:w1, v0:v1].mean(axis=(0, 1)))
         shares.append(skin / max(1, (v1 - v0) * (w1 - w0)))
     return np.asarray(colours), np.asarray(shares)

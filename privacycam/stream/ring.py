@@ -11,15 +11,15 @@ from privacycam.editors.base import Window
 class CropRing:
     """Keeps the newest ``capacity`` canonical crops; :meth:`window` returns them oldest first."""
 
-    def __init__(self, capacity: int, size: int, views: int = 2) -> None:
+    def __init__(self, capacity: int, size: int, views: int = 3) -> None:
         self.capacity = capacity
         self._crops = np.zeros((capacity, size, size, 3), np.uint8)
         self._masks = np.zeros((capacity, size, size), np.float32)
         self._times = np.zeros(capacity, np.float64)
         self._edits = np.zeros((capacity, 3), np.float64)
         self._drives = np.zeros(capacity, np.float64)
-        self._box_colours = np.zeros((capacity, views, 3), np.float64)
-        self._skin_shares = np.zeros((capacity, views), np.float64)
+        self._view_colours = np.zeros((capacity, views, 3), np.float64)
+        self._view_shares = np.zeros((capacity, views), np.float64)
         self._count = 0
         self._head = 0  # next slot to write
 
@@ -36,8 +36,8 @@ class CropRing:
         mask: np.ndarray,
         timestamp: float,
         drive: float = 0.0,
-        box_colours: np.ndarray | None = None,
-        skin_shares: np.ndarray | None = None,
+        view_colours: np.ndarray | None = None,
+        view_shares: np.ndarray | None = None,
     ) -> None:
         """Add a frame (its edit counts as zero until :meth:`record_edit`)."""
         self._crops[self._head] = crop
@@ -45,8 +45,8 @@ class CropRing:
         self._times[self._head] = timestamp
         self._edits[self._head] = 0.0
         self._drives[self._head] = drive
-        self._box_colours[self._head] = 0.0 if box_colours is None else box_colours
-        self._skin_shares[self._head] = 0.0 if skin_shares is None else skin_shares
+        self._view_colours[self._head] = 0.0 if view_colours is None else view_colours
+        self._view_shares[self._head] = 0.0 if view_shares is None else view_shares
         self._head = (self._head + 1) % self.capacity
         self._count = min(self._count + 1, self.capacity)
 
@@ -75,6 +75,6 @@ class CropRing:
             timestamps=self._times[order],
             edits=self._edits[order],
             drives=self._drives[order],
-            box_colours=self._box_colours[order],
-            skin_shares=self._skin_shares[order],
+            view_colours=self._view_colours[order],
+            view_shares=self._view_shares[order],
         )
