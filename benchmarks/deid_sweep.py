@@ -5,7 +5,10 @@ output in a temporary folder), whole-frame PSNR over the clip's mean squared err
 ``privacycam eval`` computes it), and dlib's match rate / distances filtered vs original
 (``evaluate_identity``, every ``--stride``-th frame). Photos: ``process_image`` per photo,
 then ``evaluate_identity`` on the folders. One JSON line per (setting, item) is appended to
-``--out``. Settings are JSON objects: IdentityRefiner keywords plus ``start_scale``.
+``--out``. Settings are JSON objects: IdentityRefiner keywords plus ``start_scale``, ``refine_on``
+and ``grid`` (DeidEditor's module settings); what a setting leaves out keeps the shipped value.
+The shipped setting before issue-8 follow-up was
+``{"optimizer": "adam", "lr": 0.6, "margin": 0.9, "l2_weight": 0.002, "rms_cap": null, "refine_on": "mean", "grid": 16}``.
 
     OMP_NUM_THREADS=1 python benchmarks/deid_sweep.py --clips lp_d3 lp_d12 \\
         --setting '{"rms_cap": 4.5}' --setting '{"margin": 0.7, "l2_weight": 0.004}'
@@ -35,6 +38,9 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = (REPO / "../shared/data").resolve()
 
 
+DEFAULTS = {"start_scale": deid.START_SCALE, "refine_on": deid.REFINE_ON, "grid": deid.REFINE_GRID}
+
+
 class _Recorded(deid_refine.IdentityRefiner):
     instances: list["_Recorded"] = []
 
@@ -46,9 +52,9 @@ class _Recorded(deid_refine.IdentityRefiner):
 def apply_setting(setting: dict) -> None:
     """Make the next DeidEditor use ``setting``."""
     setting = dict(setting)
-    deid.START_SCALE = float(setting.pop("start_scale", 1.0))
-    deid.REFINE_ON = str(setting.pop("refine_on", "mean"))
-    deid.REFINE_GRID = int(setting.pop("grid", 16))
+    deid.START_SCALE = float(setting.pop("start_scale", DEFAULTS["start_scale"]))
+    deid.REFINE_ON = str(setting.pop("refine_on", DEFAULTS["refine_on"]))
+    deid.REFINE_GRID = int(setting.pop("grid", DEFAULTS["grid"]))
     deid.REFINE = setting
     deid.IdentityRefiner = _Recorded
     _Recorded.instances.clear()

@@ -12,8 +12,9 @@ import torch
 from privacycam.backends.export import check_parity
 from privacycam.editors.base import Window
 from privacycam.editors.composite import SumPlan
-from privacycam.editors.deid import DeidEditor, DeidPlan, load_net, shipped_model
+from privacycam.editors.deid import REFINE_GRID, DeidEditor, DeidPlan, load_net, shipped_model
 from privacycam.editors.deid_net import CROP, GRID
+from privacycam.editors.deid_refine import IdentityRefiner
 from privacycam.face.skin_mask import skin_mask
 from privacycam.identity.dlib_resnet import MATCH_THRESHOLD
 from privacycam.identity.evaluate import evaluate_identity
@@ -48,7 +49,21 @@ def test_shapes_and_plan(editor):
     plan = editor.plan(window, parse_mode("deidentify"))
     assert isinstance(plan, DeidPlan) and plan.region == "face"
     edit = plan.edit_at(1.0, 0.5)
-    assert edit.shape == (GRID, GRID, 3) and edit.dtype == np.float32 and np.abs(edit).max() > 1.0
+    assert edit.shape == (REFINE_GRID, REFINE_GRID, 3) and edit.dtype == np.float32 and np.abs(edit).max() > 1.0
+
+
+def test_refiner_holds_the_edit_under_its_rms_cap():
+    """L2-normalised steps grow the edit towards the margin; the cap (face-oval RMS) stops it."""
+    crops = np.repeat(_face_crop()[None], 4, axis=0)
+    sizes = {}
+    for cap in (None, 3.0):
+        refiner = IdentityRefiner(steps=3, lr=4.0, margin=5.0, optimizer="l2", rms_cap=cap)
+        refiner.reset(np.random.default_rng(0).normal(0, 0.5, (REFINE_GRID, REFINE_GRID, 3)).astype(np.float32))
+        edit = refiner.refine(crops)
+        assert edit.shape == (REFINE_GRID, REFINE_GRID, 3)
+        sizes[cap] = refiner.edit_rms()
+    assert sizes[None] > 6.0, sizes  # 3 steps of 4 grey levels RMS, unconstrained
+    assert 2.9 < sizes[3.0] <= 3.0 + 1e-4, sizes
 
 
 def test_edit_is_steady_while_the_face_pulses():
@@ -75,7 +90,8 @@ def test_onnx_runtime_matches_torch():
 
 
 def test_held_out_photos_no_longer_match(shared_data, tmp_path):
-    """People the editor never saw: dlib matches every original to itself, no filtered photo."""
+    """People the editor never saw: dlib matches every original to itself, no filtered photo,
+    at a whole-photo PSNR of at least 35 dB."""
     originals, filtered = tmp_path / "original", tmp_path / "filtered"
     for person in HELD_OUT_PEOPLE:
         for photo in sorted((shared_data / "faces" / person).iterdir()):
@@ -85,6 +101,8 @@ def test_held_out_photos_no_longer_match(shared_data, tmp_path):
             cv2.imwrite(str(originals / person / name), cv2.imread(str(photo)))
             result = process_image(photo, filtered / person / name, parse_mode("deidentify"), seconds=1.0)
             assert result.protected, result.reason
+            mse = np.mean((cv2.imread(str(filtered / person / name)).astype(float) - cv2.imread(str(photo)).astype(float)) ** 2)
+            assert 10 * np.log10(255**2 / mse) >= 35.0, (name, mse)  # whole-photo PSNR target
     baseline = evaluate_identity(originals, originals)
     assert baseline.compared == 4 and baseline.match_rate == 1.0
     deid = evaluate_identity(originals, filtered)

@@ -20,7 +20,7 @@ import torch
 from privacycam.backends import select_backend
 from privacycam.backends.export import export_onnx
 from privacycam.editors.base import Editor, Plan, Window
-from privacycam.editors.deid_net import CROP, GRID, DeidEditorNet
+from privacycam.editors.deid_net import CROP, DeidEditorNet
 from privacycam.editors.deid_refine import IdentityRefiner
 from privacycam.errors import PrivacyCamError
 from privacycam.shipped import model_file
@@ -30,8 +30,8 @@ MEAN_S = 1.0  # the crop the network sees is the mean over this much history
 BLEND = 0.3  # weight of a new plan's edit against the running edit
 FIRST_STEPS = 30  # refinement steps of the first plan (~2 s on one core; the face stays concealed meanwhile)
 START_SCALE = 1.0  # the network's (universal) edit is scaled by this before refinement
-REFINE_ON = "mean"  # the refiner's faces: "mean" (the window's mean crop) or "frames" (its last second's crops)
-REFINE_GRID = GRID  # the refined edit's resolution (the network's edit is resized to it)
+REFINE_ON = "frames"  # the refiner's faces: "mean" (the window's mean crop), "frames" (the last second's crops) or "window"
+REFINE_GRID = CROP  # the refined edit's resolution (the network's 16x16 edit is resized to it): canonical pixels
 REFINE: dict[str, object] = {}  # IdentityRefiner keyword arguments (see its defaults)
 
 

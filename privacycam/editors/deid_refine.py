@@ -37,8 +37,8 @@ class IdentityRefiner:
     ``adam`` or ``l2`` (steps along the L2-normalised gradient, ``lr`` grey levels of RMS
     per step: puts the edit where the gradient is, not evenly everywhere). Not thread-safe."""
 
-    def __init__(self, steps: int = 2, lr: float = 0.6, margin: float = 0.9, l2_weight: float = 2e-3, batch: int = 2,
-                 seed: int = 0, rms_cap: float | None = None, optimizer: str = "adam") -> None:
+    def __init__(self, steps: int = 2, lr: float = 1.5, margin: float = 1.1, l2_weight: float = 5e-4, batch: int = 2,
+                 seed: int = 0, rms_cap: float | None = 13.0, optimizer: str = "l2") -> None:
         self.steps, self.lr, self.margin, self.l2_weight, self.batch = steps, lr, margin, l2_weight, batch
         self.rms_cap, self.optimizer = rms_cap, optimizer
         if optimizer not in ("adam", "l2"):
