@@ -1,10 +1,11 @@
 """The de-identification editor: :class:`~privacycam.editors.deid_net.DeidEditorNet` behind
 the Editor interface, run by the fastest inference backend available.
 
-The edit is *steady*: each plan computes one edit from the mean canonical crop of the last
-second (which averages the pulse out), refined by a few gradient steps on that face
-(:mod:`privacycam.editors.deid_refine`), and consecutive plans are blended exponentially,
-so the edit changes far slower than the 0.7–3.5 Hz pulse band and the pulse survives. It
+The edit is *steady*: each plan starts from the network's edit for the mean canonical crop
+of the last second (which averages the pulse out), refined by a few bounded gradient steps on
+that second's frames (:mod:`privacycam.editors.deid_refine`) on a 64x64 canonical grid, and
+consecutive plans are blended exponentially, so the edit changes far slower than the
+0.7–3.5 Hz pulse band and the pulse survives. It
 covers the whole face oval (``region = "face"``): eyes, brows and lips carry identity.
 """
 
