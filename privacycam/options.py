@@ -10,7 +10,7 @@ from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, ON_FAILURE
 
 
 DEFAULT_REFINE_STEPS = 8
-DEFAULT_BUDGET_MS = 100.0
+DEFAULT_BUDGET_MS = 150.0
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | None = "spoof-hr 75") -> None:

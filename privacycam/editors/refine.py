@@ -23,6 +23,7 @@ parameters carry over from plan to plan, so refine keeps improving over a stream
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import cv2
@@ -59,7 +60,7 @@ class RefineStats:
     steps: int = 0  # gradient steps taken in those plans
     misses: int = 0  # plans whose refine ran past the budget: the unrefined plan was used
     skipped: int = 0  # plans not refined because the stream was overloaded
-    step_ms: float = 0.0  # running mean time of one step
+    step_ms: float = 0.0  # median time of one step over the recent steps
     loss_before: float = float("nan")  # mean objective over the refined plans, before and after refine
     loss_after: float = float("nan")
 
@@ -140,6 +141,9 @@ class TraceRefiner:
         self.crossfade_frames = crossfade_frames
         self.max_gain = max_gain
         self.stats = RefineStats()
+        torch.set_num_threads(1)  # process-wide: small tensors; a second intra-op thread only contends on 2 cores
+        self._step_times: deque[float] = deque(maxlen=16)
+        self._warmed_up = False
         self._warm: tuple[Mode, np.ndarray] | None = None  # the last mode and its (2, 3) gains
 
     def refine(
@@ -164,7 +168,7 @@ class TraceRefiner:
         steps, before = 0, float("nan")
         while steps < self.steps:
             # room for one more step and the closing evaluation (about half a step)?
-            if deadline is not None and steps > 0 and time.perf_counter() + 1.5 * self.stats.step_ms / 1000.0 > deadline:
+            if deadline is not None and time.perf_counter() + 1.5 * self.stats.step_ms / 1000.0 > deadline:
                 break
             start = time.perf_counter()
             loss = problem(gains)
@@ -175,12 +179,16 @@ class TraceRefiner:
             optimiser.step()
             with torch.no_grad():
                 gains.clamp_(-self.max_gain, self.max_gain)
-            elapsed = (time.perf_counter() - start) * 1000.0
-            total = self.stats.steps + steps
-            self.stats.step_ms = (self.stats.step_ms * total + elapsed) / (total + 1)
+            if self._warmed_up:  # the very first step pays one-off set-up costs: not a step time
+                self._step_times.append((time.perf_counter() - start) * 1000.0)
+                self.stats.step_ms = float(np.median(self._step_times))
+            self._warmed_up = True
             if steps == 0:
                 before = loss.item()
             steps += 1
+        if steps == 0:
+            self.stats.misses += 1
+            return plan
         with torch.no_grad():
             after = problem(gains).item()
         if deadline is not None and time.perf_counter() > deadline:
@@ -222,31 +230,33 @@ class TraceRefiner:
         weight = torch.tensor(weights, dtype=torch.float64)[:, None]
         drive_ahead = torch.from_numpy(lookahead.drive.astype(np.float64))[:, None]
         pulse_ahead = torch.from_numpy(pulse.at(lookahead.timestamps) if pulse else np.zeros((len(weights), 3)))
-        views = []
+        fixed, references = [], []
         for v in range(window.view_shares.shape[1]):
-            original, gain = window.view_colours[:, v], window.view_shares[:, v, None]
+            original, share = window.view_colours[:, v], window.view_shares[:, v, None]
             predicted = forecast(original, window.timestamps, lookahead.timestamps, plan.pulse_hz)
-            fixed = np.concatenate([original[:-1] + gain[:-1] * window.edits[:-1], predicted + gain[-1] * planned])
-            reference = np.concatenate([original[:-1], predicted])
-            views.append((torch.from_numpy(fixed), float(gain[-1, 0]), torch.from_numpy(reference).flip(-1)))
+            fixed.append(np.concatenate([original[:-1] + share[:-1] * window.edits[:-1], predicted + share[-1] * planned]))
+            references.append(np.concatenate([original[:-1], predicted]))
+        fixed = torch.from_numpy(np.stack(fixed))  # (V, N, 3): every view in one batch
+        gain = torch.from_numpy(window.view_shares[-1])[:, None, None]  # (V, 1, 1)
         past = len(window.timestamps) - 1
         runs = [ESTIMATORS[name] for name in self.attackers]
         drive = torch.from_numpy(np.concatenate([window.drives[:-1], lookahead.drive]).astype(np.float64))
         target = fft_bandpass(drive, fps)
-        references = [[fft_bandpass(run(reference, fps), fps) for run in runs] for _, _, reference in views] if mode.erase else []
+        if mode.erase:
+            original_views = torch.from_numpy(np.stack(references)).flip(-1)
+            references = [fft_bandpass(run(original_views, fps), fps) for run in runs]
 
         def loss(gains: torch.Tensor) -> torch.Tensor:
             correction = weight * (gains[0] * drive_ahead + gains[1] * pulse_ahead)  # (H, 3)
+            trace = torch.cat([fixed[:, :past], fixed[:, past:] + gain * correction], dim=1).flip(-1)  # BGR -> RGB
             total = gains.new_zeros(())
-            for v, (fixed, gain, _) in enumerate(views):
-                trace = torch.cat([fixed[:past], fixed[past:] + gain * correction]).flip(-1)  # BGR -> RGB
-                for index, run in enumerate(runs):
-                    wave = fft_bandpass(run(trace, fps), fps)
-                    if mode.erase:
-                        total = total + pearson(wave, references[v][index]).abs() + self.peak_weight * peak_share(wave, fps)
-                    else:
-                        total = total + 1.0 - pearson(wave, target).abs()  # either sign reads the same rate
-            return total / (len(runs) * len(views)) + self.fidelity * correction.pow(2).mean()
+            for index, run in enumerate(runs):
+                wave = fft_bandpass(run(trace, fps), fps)  # (V, N)
+                if mode.erase:
+                    total = total + (pearson(wave, references[index]).abs() + self.peak_weight * peak_share(wave, fps)).mean()
+                else:
+                    total = total + (1.0 - pearson(wave, target).abs()).mean()  # either sign reads the same rate
+            return total / len(runs) + self.fidelity * correction.pow(2).mean()
 
         return loss
 

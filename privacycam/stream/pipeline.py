@@ -49,7 +49,7 @@ class PipelineConfig:
     freeze_max_s: float = 1.0  # "freeze" repeats the last protected frame this long, then conceals
     seed: int = 0
     refine_steps: int = 0  # Privacy-Phys refine steps per plan (0: off); see privacycam.editors.refine
-    refine_budget_ms: float = 100.0  # live: time for plan + refine; a later refined plan is discarded
+    refine_budget_ms: float = 150.0  # live: time for plan + refine; a later refined plan is discarded
     refine_horizon: int = 30  # frames a refined plan covers (the planner replans every plan_every)
 
 
