@@ -18,6 +18,22 @@ def test_rate_matches_target():
         assert abs(_peak_bpm(synthetic_ppg(30, 30, bpm), 30) - bpm) < 1.0
 
 
+def test_every_10s_window_keeps_the_chosen_mean_rate():
+    """HRV varies the beats, not the rate an attacker's 10-s window reads (it once drifted 1.7 %)."""
+    fps = 30.0
+    for seed in range(4):
+        for bpm in (60, 90, 120, 150):
+            target = TargetPulse(bpm, seed=seed)
+            phases = []
+            for t in np.arange(0, 40, 1 / fps):
+                target.advance(float(t))
+                phases.append(target.phase)
+            phases = np.asarray(phases)
+            window = int(10 * fps)
+            rates = (phases[window:] - phases[:-window]) / 10.0 * 60.0
+            assert np.abs(rates - bpm).max() < 0.005 * bpm, (seed, bpm, np.abs(rates - bpm).max())
+
+
 def test_waveform_is_not_a_sine_and_has_beat_to_beat_variability():
     fps = 120.0
     x = synthetic_ppg(60, fps, 70)

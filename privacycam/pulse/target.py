@@ -81,10 +81,11 @@ class TargetPulse:
         self._target_hz = bpm / 60.0
 
     def _modulation(self, t: float) -> float:
+        """Beat-to-beat rate variability: a 0.1 Hz (LF) and a respiratory (HF) wave. No
+        slower drift: an attacker's 10-s window must read the chosen rate, not a drift of it."""
         lf = math.sin(2 * math.pi * 0.1 * t + self._phases[0])
         hf = math.sin(2 * math.pi * self._breathing_hz * t + self._phases[1])
-        vlf = math.sin(2 * math.pi * 0.03 * t + self._phases[2])
-        return self._hrv * (0.5 * lf + 0.35 * hf + 0.3 * vlf)
+        return self._hrv * (0.5 * lf + 0.35 * hf)
 
     def _step(self, state: _State, t: float) -> tuple[_State, float]:
         if math.isnan(state.time):
