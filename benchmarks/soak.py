@@ -24,7 +24,7 @@ import numpy as np
 
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.options import make_editor
+from privacycam.options import DEFAULT_BUDGET_MS, DEFAULT_REFINE_STEPS, make_editor
 from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
 from privacycam.stream.runner import StreamRunner
 
@@ -52,7 +52,8 @@ def soak(
     (which should outlast the pipeline's 8-s history, whose buffers fill during it)."""
     python_threads_before = threading.active_count()
     source = SyntheticSource(width, height, fps, frames=None, realtime=True)
-    pipeline = FilterPipeline(make_editor(editor), parse_mode("spoof-hr", 75.0), PipelineConfig(fps=fps))
+    config = PipelineConfig(fps=fps, refine_steps=DEFAULT_REFINE_STEPS, refine_budget_ms=DEFAULT_BUDGET_MS)  # as `privacycam`
+    pipeline = FilterPipeline(make_editor(editor), parse_mode("spoof-hr", 75.0), config)
     sink = CountingSink()
     runner = StreamRunner(source, pipeline, sink)
     runner.start()
@@ -93,6 +94,7 @@ def soak(
         "median_frame_ms": round(float(np.median(report.frame_times_ms)), 2),
         "p99_frame_ms": round(float(np.percentile(report.frame_times_ms, 99)), 2),
         "events": stats.events,
+        "refine": stats.refine.line() if stats.refine is not None else "off",
         "error": report.error,
     }
 
