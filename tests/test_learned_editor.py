@@ -78,8 +78,12 @@ def test_learned_editor_in_the_real_pipeline():
 
 
 def _filtered_evm(evm_clip, tmp_path, mode, bpm, estimators):
+    """The learned editor alone (refine off): what the shipped model does by itself."""
     out = tmp_path / "filtered.mkv"
-    process_file(evm_clip, out, parse_mode(mode, bpm), editor_name="learned", on_failure="passthrough", progress=False)
+    process_file(
+        evm_clip, out, parse_mode(mode, bpm), editor_name="learned", on_failure="passthrough", progress=False,
+        refine_steps=0,
+    )
     result = evaluate(evm_clip, out, target_bpm=bpm, estimators=estimators)
     assert result.fidelity.psnr_db >= 45.0 and result.fidelity.ssim >= 0.99
     return {e.name: e for e in result.estimators}
