@@ -119,7 +119,10 @@ class TraceRefiner:
 
     Loss: spoof-hr, mean over attackers and views of 1 − |r(attacker wave, drive)|; erase,
     |r(attacker wave, attacker wave of the original)| + ``peak_weight`` x dominant-peak
-    share; plus ``fidelity`` x the mean square of the correction (grey levels²).
+    share; both plus ``channel_weight`` x the mean |r| of each colour channel of each view
+    with that channel of the original (the real pulse must leave every channel, or a blind
+    colour mix such as ICA, never in the ensemble, finds it) and ``fidelity`` x the mean
+    square of the correction (grey levels²).
     """
 
     def __init__(
@@ -129,6 +132,7 @@ class TraceRefiner:
         lr: float = 0.1,
         fidelity: float = 0.002,
         peak_weight: float = 0.3,
+        channel_weight: float = 0.5,
         crossfade_frames: int = 10,
         max_gain: float = 8.0,
     ) -> None:
@@ -137,7 +141,7 @@ class TraceRefiner:
             raise ValueError(f"unknown refine attackers {unknown}; choose from {sorted(ESTIMATORS)}")
         self.steps = steps
         self.attackers = tuple(attackers)
-        self.lr, self.fidelity, self.peak_weight = lr, fidelity, peak_weight
+        self.lr, self.fidelity, self.peak_weight, self.channel_weight = lr, fidelity, peak_weight, channel_weight
         self.crossfade_frames = crossfade_frames
         self.max_gain = max_gain
         self.stats = RefineStats()
@@ -242,8 +246,9 @@ class TraceRefiner:
         runs = [ESTIMATORS[name] for name in self.attackers]
         drive = torch.from_numpy(np.concatenate([window.drives[:-1], lookahead.drive]).astype(np.float64))
         target = fft_bandpass(drive, fps)
+        original_views = torch.from_numpy(np.stack(references)).flip(-1)  # (V, N, 3) RGB
+        channel_pulse = fft_bandpass(original_views.transpose(1, 2), fps)  # (V, 3, N): the real pulse per channel
         if mode.erase:
-            original_views = torch.from_numpy(np.stack(references)).flip(-1)
             references = [fft_bandpass(run(original_views, fps), fps) for run in runs]
 
         def loss(gains: torch.Tensor) -> torch.Tensor:
@@ -256,7 +261,9 @@ class TraceRefiner:
                     total = total + (pearson(wave, references[index]).abs() + self.peak_weight * peak_share(wave, fps)).mean()
                 else:
                     total = total + (1.0 - pearson(wave, target).abs()).mean()  # either sign reads the same rate
-            return total / len(runs) + self.fidelity * correction.pow(2).mean()
+            # no colour channel of any view may keep the real pulse, so no colour mix can find it (ICA)
+            leak = pearson(fft_bandpass(trace.transpose(1, 2), fps), channel_pulse).abs().mean()
+            return total / len(runs) + self.channel_weight * leak + self.fidelity * correction.pow(2).mean()
 
         return loss
 
