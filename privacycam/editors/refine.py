@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -39,6 +40,7 @@ from privacycam.train.objective import peak_share, pearson
 REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv")  # LGI, OMIT, ICA and the deep estimators are held out
 LEVEL_S = 1.0  # the skin weights of the coming frames: the mean mask of this much history
 MIN_HISTORY_S = 3.0  # refine from this much history on (the estimators' windows need it)
+FIT_S = 6.0  # the real pulse of a view is fitted over this much history
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,15 @@ class PulseFit:
     hz: float
     coef: np.ndarray  # (4, 3): cos/sin at hz, cos/sin at 2 hz, per channel
     scale: float  # its RMS over the fit, to normalise
+    level: np.ndarray  # (3,) the fitted level (offset + trend) at the last fitted time
 
     def at(self, times: np.ndarray) -> np.ndarray:
         """(len(times), 3) pulse divided by ``scale``."""
         return sinusoid_design(np.asarray(times, np.float64), self.hz, 2)[:, 2:] @ self.coef / self.scale
+
+    def continuation(self, times: np.ndarray) -> np.ndarray:
+        """(len(times), 3) trace: the level held, plus the pulse."""
+        return self.level + self.at(times) * self.scale
 
 
 @dataclass
@@ -164,8 +171,7 @@ class TraceRefiner:
         fps = window.fps
         if not mode.edits_pulse or window.view_colours is None or self.steps <= 0 or len(window.timestamps) < MIN_HISTORY_S * fps:
             return plan
-        pulse = fit_pulse(window.view_colours[:, -1], window.timestamps, plan.pulse_hz)
-        problem = self._problem(plan, previous, window, mode, lookahead, pulse, fps)
+        problem, pulse = self._problem(plan, previous, window, mode, lookahead, fps)
         start_gains = self._warm[1] if self._warm is not None and self._warm[0] == mode else np.zeros((2, 3))
         gains = torch.tensor(start_gains, dtype=torch.float64, requires_grad=True)
         optimiser = torch.optim.Adam([gains], lr=self.lr)
@@ -190,12 +196,10 @@ class TraceRefiner:
             if steps == 0:
                 before = loss.item()
             steps += 1
-        if steps == 0:
-            self.stats.misses += 1
-            return plan
-        with torch.no_grad():
-            after = problem(gains).item()
-        if deadline is not None and time.perf_counter() > deadline:
+        if steps:
+            with torch.no_grad():
+                after = problem(gains).item()
+        if not steps or (deadline is not None and time.perf_counter() > deadline):
             self.stats.misses += 1
             return plan
         result = gains.detach().numpy().copy()
@@ -216,10 +220,10 @@ class TraceRefiner:
         window: Window,
         mode: Mode,
         lookahead: Lookahead,
-        pulse: PulseFit | None,
         fps: float,
-    ):
-        """The loss as a function of the (2, 3) gains, with everything else precomputed."""
+    ) -> tuple[Callable[[torch.Tensor], torch.Tensor], PulseFit | None]:
+        """The loss as a function of the (2, 3) gains, with everything else precomputed, and
+        the real pulse fitted on the largest view (what the ``cancel`` gains scale)."""
         recent = max(1, int(round(LEVEL_S * fps)))
         skin = window.masks[-recent:].mean(axis=0)
         planned, weights = [], []
@@ -233,20 +237,21 @@ class TraceRefiner:
         planned = np.asarray(planned)
         weight = torch.tensor(weights, dtype=torch.float64)[:, None]
         drive_ahead = torch.from_numpy(lookahead.drive.astype(np.float64))[:, None]
-        pulse_ahead = torch.from_numpy(pulse.at(lookahead.timestamps) if pulse else np.zeros((len(weights), 3)))
-        fixed, references = [], []
+        fixed, originals = [], []
         for v in range(window.view_shares.shape[1]):
             original, share = window.view_colours[:, v], window.view_shares[:, v, None]
-            predicted = forecast(original, window.timestamps, lookahead.timestamps, plan.pulse_hz)
+            pulse = fit_pulse(original, window.timestamps, plan.pulse_hz)
+            predicted = _continue(original, window.timestamps, lookahead.timestamps, pulse)
             fixed.append(np.concatenate([original[:-1] + share[:-1] * window.edits[:-1], predicted + share[-1] * planned]))
-            references.append(np.concatenate([original[:-1], predicted]))
+            originals.append(np.concatenate([original[:-1], predicted]))
+        pulse_ahead = torch.from_numpy(pulse.at(lookahead.timestamps) if pulse else np.zeros((len(weights), 3)))
         fixed = torch.from_numpy(np.stack(fixed))  # (V, N, 3): every view in one batch
         gain = torch.from_numpy(window.view_shares[-1])[:, None, None]  # (V, 1, 1)
         past = len(window.timestamps) - 1
         runs = [ESTIMATORS[name] for name in self.attackers]
         drive = torch.from_numpy(np.concatenate([window.drives[:-1], lookahead.drive]).astype(np.float64))
         target = fft_bandpass(drive, fps)
-        original_views = torch.from_numpy(np.stack(references)).flip(-1)  # (V, N, 3) RGB
+        original_views = torch.from_numpy(np.stack(originals)).flip(-1)  # (V, N, 3) RGB
         channel_pulse = fft_bandpass(original_views.transpose(1, 2), fps)  # (V, 3, N): the real pulse per channel
         if mode.erase:
             references = [fft_bandpass(run(original_views, fps), fps) for run in runs]
@@ -265,30 +270,26 @@ class TraceRefiner:
             leak = pearson(fft_bandpass(trace.transpose(1, 2), fps), channel_pulse).abs().mean()
             return total / len(runs) + self.channel_weight * leak + self.fidelity * correction.pow(2).mean()
 
-        return loss
+        return loss, pulse
 
 
-def fit_pulse(trace: np.ndarray, times: np.ndarray, pulse_hz: float | None, fit_s: float = 6.0) -> PulseFit | None:
-    """The least-squares pulse at ``pulse_hz`` of a (T, 3) trace over its last ``fit_s`` seconds."""
+def fit_pulse(trace: np.ndarray, times: np.ndarray, pulse_hz: float | None, fit_s: float = FIT_S) -> PulseFit | None:
+    """The least-squares level, trend and pulse (fundamental + harmonic) at ``pulse_hz`` of a
+    (T, 3) trace over its last ``fit_s`` seconds; None without a rate or enough samples."""
     keep = times >= times[-1] - fit_s
     if pulse_hz is None or keep.sum() < 8:
         return None
     design = sinusoid_design(times[keep].astype(np.float64), pulse_hz, 2)
     coef, *_ = np.linalg.lstsq(design, trace[keep], rcond=None)
     pulse = design[:, 2:] @ coef[2:]
-    return PulseFit(float(pulse_hz), coef[2:], max(float(np.sqrt((pulse**2).mean())), 1e-6))
+    level = design[-1, :2] @ coef[:2]
+    return PulseFit(float(pulse_hz), coef[2:], max(float(np.sqrt((pulse**2).mean())), 1e-6), level)
 
 
-def forecast(trace: np.ndarray, times: np.ndarray, future: np.ndarray, pulse_hz: float | None, fit_s: float = 6.0) -> np.ndarray:
-    """(H, 3) continuation of a (T, 3) colour trace at ``future`` times: its level plus, when
-    the pulse rate is known, the least-squares pulse (fundamental + harmonic) fitted over the
-    last ``fit_s`` seconds. The linear trend is held at its last value."""
-    keep = times >= times[-1] - fit_s
-    if pulse_hz is None or keep.sum() < 8:
-        recent = trace[keep][-max(1, int(keep.sum()) // 6):]
-        return np.repeat(recent.mean(axis=0, keepdims=True), len(future), axis=0)
-    fit_times = times[keep].astype(np.float64)
-    design = sinusoid_design(np.concatenate([fit_times, future]), pulse_hz, 2)
-    design[len(fit_times):, 1] = design[len(fit_times) - 1, 1]
-    coef, *_ = np.linalg.lstsq(design[: len(fit_times)], trace[keep], rcond=None)
-    return design[len(fit_times):] @ coef
+def _continue(trace: np.ndarray, times: np.ndarray, future: np.ndarray, fit: PulseFit | None, fit_s: float = FIT_S) -> np.ndarray:
+    """(H, 3) forecast of a (T, 3) trace at ``future`` times: ``fit``'s continuation (level held,
+    plus the pulse), or without a fit the mean of the latest sixth of the fit span."""
+    if fit is not None:
+        return fit.continuation(future)
+    recent = trace[times >= times[-1] - fit_s]
+    return np.repeat(recent[-max(1, len(recent) // 6):].mean(axis=0, keepdims=True), len(future), axis=0)

@@ -239,14 +239,16 @@ class FilterPipeline:
         canonical_landmarks = cv2.transform(face.landmarks[None], warp.to_canonical)[0]
         size = self.config.canonical_size
         canonical_skin = skin_mask(canonical_landmarks, (0, 0, size, size), scale=1.0)
-        self._ring.push(warp.crop(image), canonical_skin, timestamp, drive, *_attacker_views(image, box, mask))
+        refining = self._planner.refiner is not None
+        views = _attacker_views(image, box, mask) if refining else (None, None)  # only refine reads them
+        self._ring.push(warp.crop(image), canonical_skin, timestamp, drive, *views)
         timings["mask_warp"] = _ms(t)
 
         self._since_submit += 1
         every = self.config.plan_every * (CADENCE_FACTOR if rung >= SLOW_PLANNING else 1)
         if self._plan is None or self._since_submit >= every:
             self._since_submit = 0
-            lookahead = self._lookahead(timestamp, mode, drive) if self._planner.refiner is not None else None
+            lookahead = self._lookahead(timestamp, mode, drive) if refining else None
             self._planner.submit(self._ring.window(), mode, lookahead, refine=rung < SKIP_REFINE)
         plan = self._planner.latest()
         if plan is None:
@@ -269,7 +271,8 @@ class FilterPipeline:
             self._seam_frames += 1
         if "face" in regions:  # identity edits cover eyes, brows and lips too
             mask = face_mask(face.landmarks, box)
-        self._ring.record_edit(skin_mean(grid_edit, canonical_skin))
+        if refining:
+            self._ring.record_edit(skin_mean(grid_edit, canonical_skin))
         edit = warp.edit_to_box(grid_edit, box)
         edit *= mask[..., None]
         out = image.copy()
@@ -366,25 +369,24 @@ class FilterPipeline:
             log.warning(message)
 
 
-ATTACKER_BOX_SCALES = (1.0, 1.5)  # the face box, and a square around it as a face detector's box enlarged
+DETECTOR_BOX_SCALE = 1.5  # side of a face detector's (enlarged) box, relative to the face box's longer side
 
 
 def _attacker_views(
     image: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean colour (V, 3) of the frame in the views an rPPG attacker may read — the skin
-    (``mask`` over ``box``), then boxes of :data:`ATTACKER_BOX_SCALES` — and the share (V,)
-    of each that is the skin the filter edits."""
+    (``mask`` over ``box``), the face box, and a square of :data:`DETECTOR_BOX_SCALE` around
+    it — and the share (V,) of each that is the skin the filter edits."""
     height, width = image.shape[:2]
     x0, y0, x1, y1 = box
+    half = DETECTOR_BOX_SCALE * max(x1 - x0, y1 - y0) / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    square = (max(0, int(cx - half)), max(0, int(cy - half)), min(width, int(cx + half)), min(height, int(cy + half)))
     skin = float(mask.sum())
     colours = [(image[y0:y1, x0:x1] * mask[..., None]).sum(axis=(0, 1)) / max(skin, 1e-6)]
     shares = [1.0]
-    cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0)
-    for scale in ATTACKER_BOX_SCALES:
-        half = scale * side / 2
-        v0, w0 = (x0, y0) if scale == 1.0 else (max(0, int(cx - half)), max(0, int(cy - half)))
-        v1, w1 = (x1, y1) if scale == 1.0 else (min(width, int(cx + half)), min(height, int(cy + half)))
+    for v0, w0, v1, w1 in (box, square):
         colours.append(image[w0:w1, v0:v1].mean(axis=(0, 1)))
         shares.append(skin / max(1, (v1 - v0) * (w1 - w0)))
     return np.asarray(colours), np.asarray(shares)
