@@ -147,8 +147,21 @@ class Ica(_TraceEstimator):
     def from_trace(self, rgb: np.ndarray, fps: float) -> np.ndarray:
         filtered = bandpass(rgb.T, fps).T
         normed = (filtered - filtered.mean(axis=0)) / filtered.std(axis=0)
-        sources = FastICA(n_components=3, whiten="unit-variance", random_state=0, max_iter=1000).fit_transform(normed)
-        return sources[:, int(np.argmax([_peak_share(s, fps) for s in sources.T]))]
+        mean, unmixing = ica_unmixing(normed)
+        sources = (normed - mean) @ unmixing.T
+        return sources[:, pulse_source(sources, fps)]
+
+
+def ica_unmixing(normed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """FastICA (3 unit-variance sources) of a (T, 3) standardised trace: its mean (3,) and
+    unmixing matrix (3, 3); the sources are ``(normed - mean) @ unmixing.T``."""
+    model = FastICA(n_components=3, whiten="unit-variance", random_state=0, max_iter=1000).fit(normed)
+    return model.mean_, model.components_
+
+
+def pulse_source(sources: np.ndarray, fps: float) -> int:
+    """Index of the (T, K) sources' column with the most dominant in-band spectral peak."""
+    return int(np.argmax([_peak_share(s, fps) for s in sources.T]))
 
 
 def _peak_share(x: np.ndarray, fps: float) -> float:

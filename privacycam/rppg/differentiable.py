@@ -17,7 +17,14 @@ import torch
 import torch.nn.functional as F
 from scipy import signal
 
-from privacycam.rppg.classical import CHROM_BAND_HZ, POS_PROJECTION, chrom_window_length, pos_window_length
+from privacycam.rppg.classical import (
+    CHROM_BAND_HZ,
+    POS_PROJECTION,
+    chrom_window_length,
+    ica_unmixing,
+    pos_window_length,
+    pulse_source,
+)
 from privacycam.rppg.heart_rate import HR_BAND_HZ, bandpass
 
 TraceFn = Callable[[torch.Tensor, float], torch.Tensor]
@@ -73,9 +80,10 @@ def _std(x: torch.Tensor) -> torch.Tensor:
 
 
 @lru_cache(maxsize=16)
-def _filtfilt_matrix(length: int, fps: float) -> np.ndarray:
-    """The (L, L) matrix of CHROM's in-window filter: column j is the filtered unit impulse j."""
-    return np.ascontiguousarray(bandpass(np.eye(length), fps, *CHROM_BAND_HZ, order=3).T)
+def _filtfilt_matrix(length: int, fps: float, band: tuple[float, float] = CHROM_BAND_HZ, order: int = 3) -> np.ndarray:
+    """The (L, L) matrix of a zero-phase band-pass of L samples (default: CHROM's in-window
+    filter): column j is the filtered unit impulse j."""
+    return np.ascontiguousarray(bandpass(np.eye(length), fps, *band, order=order).T)
 
 
 @_batched
@@ -144,4 +152,22 @@ def pbv(trace: torch.Tensor, fps: float) -> torch.Tensor:
     return (norm @ weights).squeeze(-1) / (signature.unsqueeze(1) @ weights).squeeze(-1)
 
 
-ESTIMATORS: dict[str, TraceFn] = {"green": green, "chrom": chrom, "pos": pos, "lgi": lgi, "omit": omit, "pbv": pbv}
+@_batched
+def ica(trace: torch.Tensor, fps: float) -> torch.Tensor:
+    """ICA as :class:`privacycam.rppg.classical.Ica`, with FastICA's unmixing (and the choice
+    of source) found on the detached trace and held fixed: gradients flow through the
+    band-pass, the standardisation and the unmixing, as for a fixed linear colour mix."""
+    operator = torch.as_tensor(_filtfilt_matrix(trace.shape[1], float(fps), HR_BAND_HZ, 2), dtype=trace.dtype)
+    filtered = torch.einsum("ts,bsc->btc", operator, trace)
+    normed = (filtered - filtered.mean(dim=1, keepdim=True)) / filtered.std(dim=1, correction=0, keepdim=True)
+    chosen = []
+    for one in normed:
+        mean, unmixing = ica_unmixing(one.detach().numpy())
+        sources = (one - torch.as_tensor(mean, dtype=one.dtype)) @ torch.as_tensor(unmixing, dtype=one.dtype).T
+        chosen.append(sources[:, pulse_source(sources.detach().numpy(), fps)])
+    return torch.stack(chosen)
+
+
+ESTIMATORS: dict[str, TraceFn] = {
+    "green": green, "chrom": chrom, "pos": pos, "lgi": lgi, "omit": omit, "pbv": pbv, "ica": ica,
+}
