@@ -1,9 +1,11 @@
 """Pulse editor configurations side by side in one run, per estimator.
 
-A configuration is an editor name with an optional number of refine steps per plan:
-``learned``, ``spectral``, ``spectral+r8`` (8 Privacy-Phys refine steps), ``spectral+r40``;
-``spectral*1.5`` is the spectral editor injecting 1.5x louder (refine off), the baseline
-at equal PSNR for a refined run.
+A configuration is an editor name with optional refine settings joined by ``+``:
+``learned``, ``spectral``, ``spectral+r8`` (8 Privacy-Phys refine steps per plan),
+``spectral+r8+psnr0`` (refine without its PSNR floor; ``psnrDB`` sets it),
+``spectral+r40+ica`` (ICA added to the refine's attackers: ``privacycam process --quality max``);
+``spectral*1.5`` is the spectral editor injecting 1.5x louder (refine off), a baseline at the
+PSNR of a refined run.
 For each clip, configuration and mode (spoof-hr 60/90/120/150, erase): ``process_file``
 (lossless output) then ``evaluate`` with every installed estimator. Writes the raw numbers as
 JSON and prints a Markdown table (share of 10-s windows within ±3 bpm of the target per
@@ -21,10 +23,12 @@ import argparse
 import json
 import tempfile
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from privacycam.editors.base import Editor
 from privacycam.editors.composite import with_identity
+from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.evaluation.report import evaluate
 from privacycam.modes import parse_mode
@@ -33,18 +37,39 @@ from privacycam.process import process_file
 MODES = (("spoof-hr", 60.0), ("spoof-hr", 90.0), ("spoof-hr", 120.0), ("spoof-hr", 150.0), ("erase", None))
 
 
-def parse_config(config: str) -> tuple[str | Editor, int]:
-    """``spectral+r8`` -> ("spectral", 8); ``learned`` -> ("learned", 0); ``spectral*1.5`` ->
-    a spectral editor injecting 1.5x louder (a baseline at the PSNR of a refined run)."""
-    editor, _, refine = config.partition("+r")
+@dataclass(frozen=True)
+class Config:
+    """One configuration: the editor (a ``--editor`` name or an editor) and its refine settings."""
+
+    editor: str | Editor
+    steps: int = 0
+    min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB
+    attackers: tuple[str, ...] = REFINE_ATTACKERS
+
+
+def parse_config(config: str) -> Config:
+    """``spectral+r8`` -> the spectral editor with 8 refine steps; ``+psnr0`` / ``+psnr40``: no
+    PSNR floor / a 40-dB one; ``+ica``: ICA among the refine's attackers; ``spectral*1.5``: a
+    spectral editor injecting 1.5x louder (a baseline at the PSNR of a refined run)."""
+    editor, *options = config.split("+")
     name, _, gain = editor.partition("*")
+    chosen: str | Editor = name
     if gain:
         if name != "spectral":
             raise ValueError(f"only the spectral editor takes a gain: {config}")
         defaults = SpectralEditor()
-        louder = SpectralEditor(inject_rel=defaults.inject_rel * float(gain), outshout=defaults.outshout * float(gain))
-        return with_identity(louder), int(refine or 0)
-    return name, int(refine or 0)
+        chosen = with_identity(SpectralEditor(inject_rel=defaults.inject_rel * float(gain), outshout=defaults.outshout * float(gain)))
+    settings = Config(chosen)
+    for option in options:
+        if option.startswith("r") and option[1:].isdigit():
+            settings = replace(settings, steps=int(option[1:]))
+        elif option.startswith("psnr"):
+            settings = replace(settings, min_psnr_db=float(option[4:]) or None)
+        elif option == "ica":
+            settings = replace(settings, attackers=(*settings.attackers, "ica"))
+        else:
+            raise ValueError(f"unknown option {option!r} in {config}")
+    return settings
 
 
 def run(clips: list[Path], configs: list[str], modes: list[tuple[str, float | None]], work: Path) -> list[dict]:
@@ -52,13 +77,14 @@ def run(clips: list[Path], configs: list[str], modes: list[tuple[str, float | No
     rows = []
     for clip in clips:
         for config in configs:
-            editor, refine_steps = parse_config(config)
+            settings = parse_config(config)
             for mode_name, bpm in modes:
                 out = work / f"{clip.stem}_{config}_{mode_name}_{bpm}.mkv"
                 start = time.perf_counter()
                 result = process_file(
-                    clip, out, parse_mode(mode_name, bpm), editor_name=editor, on_failure="passthrough",
-                    progress=False, refine_steps=refine_steps,
+                    clip, out, parse_mode(mode_name, bpm), editor_name=settings.editor, on_failure="passthrough",
+                    progress=False, refine_steps=settings.steps, refine_min_psnr_db=settings.min_psnr_db,
+                    refine_attackers=settings.attackers,
                 )
                 refine = result.report.stats.refine
                 result = evaluate(clip, out, target_bpm=bpm)

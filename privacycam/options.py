@@ -6,6 +6,7 @@ import argparse
 
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import Mode, parse_mode
+from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB
 from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, ON_FAILURE
 
 
@@ -14,7 +15,7 @@ DEFAULT_BUDGET_MS = 150.0
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | None = "spoof-hr 75") -> None:
-    """--mode MODE [BPM], --editor, --refine-steps, --budget-ms, --on-failure, --seed."""
+    """--mode MODE [BPM], --editor, --refine-steps, --budget-ms, --min-psnr, --on-failure, --seed."""
     parser.add_argument(
         "--mode",
         nargs="+",
@@ -45,6 +46,14 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
         f"counted as a miss (default: {DEFAULT_BUDGET_MS:g})",
     )
     parser.add_argument(
+        "--min-psnr",
+        type=float,
+        default=DEFAULT_MIN_PSNR_DB,
+        metavar="DB",
+        help="refine keeps the face box's PSNR at least this (higher: fainter edits, weaker against the "
+        f"hardest estimators; 0 = no floor) (default: {DEFAULT_MIN_PSNR_DB:g})",
+    )
+    parser.add_argument(
         "--on-failure",
         choices=ON_FAILURE,
         default=None,
@@ -55,7 +64,7 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
     parser.add_argument("--seed", type=int, default=0, help="seed of the target pulse and dithering")
 
 
-def refine_config(args: argparse.Namespace) -> dict[str, float]:
+def refine_config(args: argparse.Namespace) -> dict[str, float | None]:
     """The :class:`~privacycam.stream.pipeline.PipelineConfig` fields of the refine options."""
     steps = getattr(args, "refine_steps", DEFAULT_REFINE_STEPS)
     if steps < 0:
@@ -63,7 +72,10 @@ def refine_config(args: argparse.Namespace) -> dict[str, float]:
     budget = getattr(args, "budget_ms", DEFAULT_BUDGET_MS)
     if budget <= 0:
         raise PrivacyCamError(f"--budget-ms must be positive, got {budget:g}")
-    return {"refine_steps": steps, "refine_budget_ms": budget}
+    floor = getattr(args, "min_psnr", DEFAULT_MIN_PSNR_DB)
+    if floor < 0:
+        raise PrivacyCamError(f"--min-psnr must be 0 (no floor) or more, got {floor:g}")
+    return {"refine_steps": steps, "refine_budget_ms": budget, "refine_min_psnr_db": floor or None}
 
 
 def mode_from_args(values: list[str]) -> Mode:

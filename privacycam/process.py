@@ -26,6 +26,7 @@ from privacycam.identity.evaluate import IMAGE_SUFFIXES
 from privacycam.io.sinks import VideoFileSink
 from privacycam.io.sources import VideoFileSource
 from privacycam.modes import Mode
+from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
 from privacycam.options import DEFAULT_REFINE_STEPS, add_filter_arguments, make_editor, mode_from_args, refine_config
 from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, FilterPipeline, PipelineConfig, ProcessedFrame
 from privacycam.stream.runner import RunReport, StreamRunner
@@ -33,6 +34,7 @@ from privacycam.stream.runner import RunReport, StreamRunner
 log = logging.getLogger(__name__)
 
 QUALITY_MAX_STEPS = 40  # refine steps per plan with --quality max (nothing is live, so time is free)
+QUALITY_MAX_ATTACKERS = (*REFINE_ATTACKERS, "ica")  # ICA's FastICA per step is too slow for live
 
 
 @dataclass
@@ -54,19 +56,29 @@ def process_file(
     progress: bool = True,
     on_frame: Callable[[Frame, ProcessedFrame], None] | None = None,
     refine_steps: int = DEFAULT_REFINE_STEPS,
+    refine_min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB,
+    refine_attackers: tuple[str, ...] = REFINE_ATTACKERS,
 ) -> ProcessResult:
     """Filter ``source_path`` into ``output_path`` (lossless when it ends in .mkv/.avi).
 
     ``editor_name``: a ``--editor`` name, or an editor (benchmarks of editor variants);
     ``on_frame(frame, result)`` is called for every frame (diagnostics, tests);
-    ``refine_steps``: Privacy-Phys refine steps per plan, all taken (nothing is live).
+    ``refine_steps``: Privacy-Phys refine steps per plan, all taken (nothing is live);
+    ``refine_min_psnr_db``: the face box's PSNR floor refine keeps (None: none);
+    ``refine_attackers``: the differentiable estimators refine works against.
     """
     source_path, output_path = Path(source_path), Path(output_path)
     if output_path.resolve() == source_path.resolve():
         raise PrivacyCamError("OUT must differ from IN: privacycam never overwrites its input")
     source = VideoFileSource(source_path)
     config = PipelineConfig(
-        asynchronous=False, fps=source.fps, on_failure=on_failure, seed=seed, refine_steps=refine_steps
+        asynchronous=False,
+        fps=source.fps,
+        on_failure=on_failure,
+        seed=seed,
+        refine_steps=refine_steps,
+        refine_min_psnr_db=refine_min_psnr_db,
+        refine_attackers=refine_attackers,
     )
     editor = make_editor(editor_name) if isinstance(editor_name, str) else editor_name
     pipeline = FilterPipeline(editor, mode, config)
@@ -140,7 +152,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("live", "max"),
         default="live",
         help=f"live: the same refine steps as live (--refine-steps); max: at least {QUALITY_MAX_STEPS} refine "
-        "steps per plan, slower than real time (default: live)",
+        "steps per plan, ICA added to the refine's attackers, slower than real time (default: live)",
     )
     parser.add_argument("--stats-json", type=Path, help="write the run's counters and timings as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -155,9 +167,10 @@ def run(args: argparse.Namespace) -> int:
         still = process_image(args.input, args.output, mode, args.editor, args.seed)
         print(f"wrote {args.output} (still photo, mode {mode.label()}): {'protected' if still.protected else still.reason}")
         return 0
-    steps = int(refine_config(args)["refine_steps"])
+    refine = refine_config(args)
+    steps, attackers = int(refine["refine_steps"]), REFINE_ATTACKERS
     if args.quality == "max":
-        steps = max(steps, QUALITY_MAX_STEPS)
+        steps, attackers = max(steps, QUALITY_MAX_STEPS), QUALITY_MAX_ATTACKERS
     result = process_file(
         args.input,
         args.output,
@@ -167,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
         args.seed,
         not args.no_progress,
         refine_steps=steps,
+        refine_min_psnr_db=refine["refine_min_psnr_db"],
+        refine_attackers=attackers,
     )
     stats = result.report.stats
     times = np.asarray(result.report.frame_times_ms)

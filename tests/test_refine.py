@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from privacycam.editors.base import Window
-from privacycam.editors.refine import Lookahead, RefinedPlan, TraceRefiner, fit_pulse
+import torch
+
+from privacycam.editors.refine import EditEnergy, Lookahead, RefinedPlan, TraceRefiner, fit_pulse, skin_energy_limit
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.evaluation.report import evaluate
 from privacycam.io.sources import SyntheticSource
@@ -16,6 +18,7 @@ from privacycam.modes import parse_mode
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.process import process_file
 from privacycam.pulse.target import TargetPulse
+from privacycam.stream.dither import StochasticRounder
 from privacycam.stream.ladder import SKIP_REFINE
 from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
 
@@ -80,6 +83,37 @@ def test_refine_cancels_on_the_skin_the_pulse_the_box_still_shows():
     pulse = 2.0 * np.sin(2 * np.pi * REAL_HZ * future)[:, None] * np.array([0.4, 1.0, 0.6])
     seen = np.array([pulse[i] + 0.4 * refined.edit_at(t, 0.0).mean(axis=(0, 1)) for i, t in enumerate(future[:29])])
     assert np.abs(seen[:, 1]).max() < 0.8 * np.abs(pulse[:29, 1]).max()
+
+
+@pytest.mark.parametrize("level", [0.3, 0.5, 1.7, -2.25])
+def test_edit_energy_is_what_dithering_really_changes(level):
+    """The modelled mean squared change of the skin (grey levels²) is what the pipeline's
+    stochastic rounding measurably does: a sub-grey-level edit costs about |e|, not e²."""
+    grid = np.full((1, 8, 8, 3), level, np.float64)
+    skin = np.ones((64, 64), np.float32)
+    modelled = float(EditEnergy(grid, np.zeros_like(grid), skin)(torch.zeros(1, 3, dtype=torch.float64), torch.zeros(3)))
+    pixels = np.full((256, 256, 3), 120, np.uint8)
+    sent = StochasticRounder(seed=1).add(pixels, np.full(pixels.shape, level, np.float32))
+    measured = float(((sent.astype(np.float64) - pixels) ** 2).mean())
+    assert modelled == pytest.approx(measured, rel=0.02)
+    assert modelled > level**2 + 0.1 * (level % 1.0 > 0.05)  # dithering costs more than the edit itself
+
+
+def test_psnr_floor_keeps_the_refined_plan_within_its_energy():
+    """With a floor, refine may not make the planned skin edit louder than the face box's PSNR
+    floor allows (the soft limit lets it overshoot a little); without one it spends more."""
+    window, _ = _window(skin_pulse=0.3, box_pulse=2.0)
+    mode = parse_mode("spoof-hr", 150.0)
+    plan = SpectralEditor().plan(window, mode)
+    lookahead = _lookahead(window)
+    energies = {}
+    for floor in (None, 46.0):
+        refined = TraceRefiner(steps=60, min_psnr_db=floor).refine(plan, None, window, mode, lookahead)
+        grids = np.stack([refined.edit_at(float(t), float(d)) for t, d in zip(lookahead.timestamps, lookahead.drive)])
+        energy = EditEnergy(grids.astype(np.float64), np.zeros_like(grids, np.float64), window.masks[-1])
+        energies[floor] = float(energy(torch.zeros(len(grids), 3, dtype=torch.float64), torch.zeros(3)))
+    limit = skin_energy_limit(46.0, 0.4)  # the face box of _window is 40 % skin
+    assert energies[46.0] <= 1.1 * limit < energies[None], (energies, limit)
 
 
 def test_late_refine_uses_the_unrefined_plan_and_counts_a_miss():

@@ -10,14 +10,17 @@ skin alone, and face boxes of the frame as attackers crop them (the face, and a 
 square like a face detector's), whose non-skin part (eyes, lips, hair, neck, background)
 carries the real pulse and cannot be edited.
 
-The correction is uniform over the skin (every estimator here reads the spatial average of
-a face box, so an even offset reaches any box in proportion to its skin, at the least
-energy for a given change of the trace) and has six parameters: per colour channel, a gain
-on the drive (``inject``: more or less of the target, or of the erase decoy, in each
-channel) and a gain on the forecast real pulse of the largest box (``cancel``: cancel on the
-skin what the unedited parts still show). Six parameters are well conditioned for a
-few steps, the correction is as smooth in time as the drive and the pulse, and the
-parameters carry over from plan to plan, so refine keeps improving over a stream.
+The correction has nine parameters, per colour channel: a gain on the drive (``inject``:
+more or less of the target, or of the erase decoy, uniform over the skin), a gain on the
+forecast real pulse of the largest box (``cancel``: cancel on the skin what the unedited
+parts still show) and a scale on the plan's own drive-borne edit (``rescale``: trade the
+plan's injection, shaped like the real pulse, for the uniform one where that reads better).
+Every estimator here reads the spatial average of a box, so an even offset reaches any box
+in proportion to its skin at the least energy for a given change of the trace. Nine
+parameters are well conditioned for a few steps, the correction is as smooth in time as the
+drive and the pulse, and they carry over from plan to plan, so refine keeps improving over
+a stream. The edit stays invisible by a floor on the face box's PSNR (``min_psnr_db``):
+the expected squared change of the skin's pixels, dithering included, may not exceed it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -41,6 +44,7 @@ REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv")  # LGI, OMIT, ICA and the de
 LEVEL_S = 1.0  # the skin weights of the coming frames: the mean mask of this much history
 MIN_HISTORY_S = 3.0  # refine from this much history on (the estimators' windows need it)
 FIT_S = 6.0  # the real pulse of a view is fitted over this much history
+DEFAULT_MIN_PSNR_DB = 38.0  # the face box's PSNR floor (whole frames: ~45 dB and up on the shared clips)
 
 
 @dataclass(frozen=True)
@@ -93,12 +97,14 @@ class PulseFit:
 
 @dataclass
 class RefinedPlan(Plan):
-    """``base`` plus, on the skin, ``inject`` x drive + ``cancel`` x the normalised forecast pulse."""
+    """``base`` with its drive-borne part scaled per channel by 1 + ``rescale``, plus, on the
+    skin, ``inject`` x drive + ``cancel`` x the normalised forecast pulse."""
 
     base: Plan
     inject: np.ndarray  # (3,) BGR grey levels per unit drive
     cancel: np.ndarray  # (3,) BGR grey levels per unit of the normalised pulse
     pulse: PulseFit | None
+    rescale: np.ndarray = field(default_factory=lambda: np.zeros(3, np.float32))  # (3,) BGR
     made_at: float = 0.0
     pulse_hz: float | None = None
 
@@ -111,7 +117,10 @@ class RefinedPlan(Plan):
         offset = self.inject * drive
         if self.pulse is not None:
             offset = offset + self.cancel * self.pulse.at(np.array([timestamp]))[0]
-        return (self.base.edit_at(timestamp, drive) + offset).astype(np.float32)
+        edit = self.base.edit_at(timestamp, drive)
+        if self.rescale.any():
+            edit = edit + self.rescale * (edit - self.base.edit_at(timestamp, 0.0))
+        return (edit + offset).astype(np.float32)
 
 
 def skin_mean(edit: np.ndarray, skin: np.ndarray) -> np.ndarray:
@@ -128,8 +137,9 @@ class TraceRefiner:
     |r(attacker wave, attacker wave of the original)| + ``peak_weight`` x dominant-peak
     share; both plus ``channel_weight`` x the mean |r| of each colour channel of each view
     with that channel of the original (the real pulse must leave every channel, or a blind
-    colour mix such as ICA, never in the ensemble, finds it) and ``fidelity`` x the mean
-    square of the correction (grey levels²).
+    colour mix such as ICA, never in the ensemble, finds it), ``fidelity`` x the mean square
+    of the correction (grey levels²) and ``energy_weight`` x how far the planned frames'
+    skin change exceeds what keeps the face box at ``min_psnr_db`` (relative; None: no floor).
     """
 
     def __init__(
@@ -142,6 +152,9 @@ class TraceRefiner:
         channel_weight: float = 0.5,
         crossfade_frames: int = 10,
         max_gain: float = 8.0,
+        min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB,
+        energy_weight: float = 2.0,
+        max_rescale: float = 1.0,
     ) -> None:
         unknown = [name for name in attackers if name not in ESTIMATORS]
         if unknown:
@@ -151,11 +164,13 @@ class TraceRefiner:
         self.lr, self.fidelity, self.peak_weight, self.channel_weight = lr, fidelity, peak_weight, channel_weight
         self.crossfade_frames = crossfade_frames
         self.max_gain = max_gain
+        self.min_psnr_db, self.energy_weight = min_psnr_db, energy_weight
+        self.max_rescale = max_rescale
         self.stats = RefineStats()
         torch.set_num_threads(1)  # process-wide: small tensors; a second intra-op thread only contends on 2 cores
         self._step_times: deque[float] = deque(maxlen=16)
         self._warmed_up = False
-        self._warm: tuple[Mode, np.ndarray] | None = None  # the last mode and its (2, 3) gains
+        self._warm: tuple[Mode, np.ndarray] | None = None  # the last mode and its (3, 3) gains
 
     def refine(
         self,
@@ -172,7 +187,7 @@ class TraceRefiner:
         if not mode.edits_pulse or window.view_colours is None or self.steps <= 0 or len(window.timestamps) < MIN_HISTORY_S * fps:
             return plan
         problem, pulse = self._problem(plan, previous, window, mode, lookahead, fps)
-        start_gains = self._warm[1] if self._warm is not None and self._warm[0] == mode else np.zeros((2, 3))
+        start_gains = self._warm[1] if self._warm is not None and self._warm[0] == mode else np.zeros((3, 3))
         gains = torch.tensor(start_gains, dtype=torch.float64, requires_grad=True)
         optimiser = torch.optim.Adam([gains], lr=self.lr)
         steps, before = 0, float("nan")
@@ -188,7 +203,8 @@ class TraceRefiner:
             loss.backward()
             optimiser.step()
             with torch.no_grad():
-                gains.clamp_(-self.max_gain, self.max_gain)
+                gains[:2].clamp_(-self.max_gain, self.max_gain)
+                gains[2].clamp_(-1.0, self.max_rescale)  # the plan's own injection: from none to (1 + max) x
             if self._warmed_up:  # the very first step pays one-off set-up costs: not a step time
                 self._step_times.append((time.perf_counter() - start) * 1000.0)
                 self.stats.step_ms = float(np.median(self._step_times))
@@ -211,7 +227,8 @@ class TraceRefiner:
         s.loss_after += (after - s.loss_after) / (s.plans + 1)
         s.plans += 1
         s.steps += steps
-        return RefinedPlan(plan, result[0].astype(np.float32), result[1].astype(np.float32), pulse)
+        inject, cancel, rescale = result.astype(np.float32)
+        return RefinedPlan(plan, inject, cancel, pulse, rescale)
 
     def _problem(
         self,
@@ -226,15 +243,25 @@ class TraceRefiner:
         the real pulse fitted on the largest view (what the ``cancel`` gains scale)."""
         recent = max(1, int(round(LEVEL_S * fps)))
         skin = window.masks[-recent:].mean(axis=0)
-        planned, weights = [], []
+        grids, borne, weights = [], [], []
         for age, (t, drive) in enumerate(zip(lookahead.timestamps, lookahead.drive)):
             weight = min(1.0, (age + 1) / (self.crossfade_frames + 1)) if previous is not None else 1.0
-            edit = skin_mean(plan.edit_at(float(t), float(drive)), skin)
+            edit = plan.edit_at(float(t), float(drive))
+            borne.append(weight * (edit - plan.edit_at(float(t), 0.0)))  # the part ``rescale`` scales
             if weight < 1.0:
-                edit = weight * edit + (1.0 - weight) * skin_mean(previous.edit_at(float(t), float(drive)), skin)
-            planned.append(edit)
+                earlier = previous.edit_at(float(t), float(drive))
+                if earlier.shape != edit.shape:  # e.g. a pulse plan (8x8) after a de-identify one (16x16)
+                    earlier = cv2.resize(earlier, edit.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+                edit = weight * edit + (1.0 - weight) * earlier
+            grids.append(edit)
             weights.append(weight)
-        planned = np.asarray(planned)
+        grids = np.asarray(grids, np.float64)  # (H, g, g, 3): the planned edit, as the pipeline blends it
+        borne = np.asarray(borne, np.float64)
+        planned = np.stack([skin_mean(grid, skin) for grid in grids])
+        borne_mean = torch.from_numpy(np.stack([skin_mean(grid, skin) for grid in borne]))  # (H, 3)
+        energy = EditEnergy(grids, borne, skin)
+        share = float(window.view_shares[-recent:, 1].mean())  # of the face box that is skin
+        limit = skin_energy_limit(self.min_psnr_db, share) if self.min_psnr_db is not None else None
         weight = torch.tensor(weights, dtype=torch.float64)[:, None]
         drive_ahead = torch.from_numpy(lookahead.drive.astype(np.float64))[:, None]
         fixed, originals = [], []
@@ -258,7 +285,8 @@ class TraceRefiner:
 
         def loss(gains: torch.Tensor) -> torch.Tensor:
             correction = weight * (gains[0] * drive_ahead + gains[1] * pulse_ahead)  # (H, 3)
-            trace = torch.cat([fixed[:, :past], fixed[:, past:] + gain * correction], dim=1).flip(-1)  # BGR -> RGB
+            change = correction + gains[2] * borne_mean  # the skin's mean edit minus the plan's
+            trace = torch.cat([fixed[:, :past], fixed[:, past:] + gain * change], dim=1).flip(-1)  # BGR -> RGB
             total = gains.new_zeros(())
             for index, run in enumerate(runs):
                 wave = fft_bandpass(run(trace, fps), fps)  # (V, N)
@@ -268,9 +296,39 @@ class TraceRefiner:
                     total = total + (1.0 - pearson(wave, target).abs()).mean()  # either sign reads the same rate
             # no colour channel of any view may keep the real pulse, so no colour mix can find it (ICA)
             leak = pearson(fft_bandpass(trace.transpose(1, 2), fps), channel_pulse).abs().mean()
-            return total / len(runs) + self.channel_weight * leak + self.fidelity * correction.pow(2).mean()
+            cost = total / len(runs) + self.channel_weight * leak + self.fidelity * correction.pow(2).mean()
+            if limit is not None:  # the face box keeps at least ``min_psnr_db``
+                cost = cost + self.energy_weight * torch.relu(energy(correction, gains[2]) / limit - 1.0)
+            return cost
 
         return loss, pulse
+
+
+class EditEnergy:
+    """The expected squared change (grey levels²) of the skin's pixels over the planned frames
+    when the drive-borne part ``borne`` of the plan's (H, g, g, 3) grid edits is scaled per
+    channel and a uniform (H, 3) correction is added.
+
+    A pixel edited by e with stochastic rounding changes by e² + f(1 − f) on average (f the
+    fractional part of e): sub-grey-level edits cost about |e|, not e².
+    """
+
+    def __init__(self, grids: np.ndarray, borne: np.ndarray, skin: np.ndarray) -> None:
+        weights = cv2.resize(skin, grids.shape[2:0:-1], interpolation=cv2.INTER_AREA).astype(np.float64)
+        self._grids = torch.from_numpy(grids.reshape(len(grids), -1, 3))  # (H, cells, 3)
+        self._borne = torch.from_numpy(borne.reshape(len(borne), -1, 3))
+        self._weights = torch.from_numpy(weights.ravel() / max(weights.sum(), 1e-9))[None, :, None]
+
+    def __call__(self, correction: torch.Tensor, rescale: torch.Tensor) -> torch.Tensor:
+        edit = self._grids + rescale * self._borne + correction[:, None, :]
+        fraction = edit - torch.floor(edit)
+        return ((edit.pow(2) + fraction * (1.0 - fraction)) * self._weights).sum(1).mean()
+
+
+def skin_energy_limit(min_psnr_db: float, skin_share: float) -> float:
+    """The skin's mean squared change (grey levels²) at which a box whose ``skin_share`` is
+    skin, the rest unchanged, has a PSNR of ``min_psnr_db``."""
+    return 255.0**2 * 10.0 ** (-min_psnr_db / 10.0) / max(skin_share, 1e-3)
 
 
 def fit_pulse(trace: np.ndarray, times: np.ndarray, pulse_hz: float | None, fit_s: float = FIT_S) -> PulseFit | None:

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from privacycam.editors.base import Editor, Plan
-from privacycam.editors.refine import Lookahead, TraceRefiner, skin_mean
+from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS, Lookahead, TraceRefiner, skin_mean
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceObservation, FaceTracker
 from privacycam.face.skin_mask import face_mask, skin_mask
@@ -51,6 +51,8 @@ class PipelineConfig:
     refine_steps: int = 0  # Privacy-Phys refine steps per plan (0: off); see privacycam.editors.refine
     refine_budget_ms: float = 150.0  # live: time for plan + refine; a later refined plan is discarded
     refine_horizon: int = 30  # frames a refined plan covers (the planner replans every plan_every)
+    refine_min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB  # refine keeps the face box at least this PSNR
+    refine_attackers: tuple[str, ...] = REFINE_ATTACKERS  # the differentiable estimators refine works against
 
 
 @dataclass
@@ -81,7 +83,13 @@ class FilterPipeline:
         self._mode_lock = threading.Lock()
         self._tracker = tracker or FaceTracker()
         c = self.config
-        refiner = TraceRefiner(c.refine_steps, crossfade_frames=c.crossfade_frames) if c.refine_steps > 0 else None
+        refiner = (
+            TraceRefiner(
+                c.refine_steps, c.refine_attackers, crossfade_frames=c.crossfade_frames, min_psnr_db=c.refine_min_psnr_db
+            )
+            if c.refine_steps > 0
+            else None
+        )
         self._planner = Planner(editor, asynchronous=c.asynchronous, refiner=refiner, budget_ms=c.refine_budget_ms)
         self._ring = CropRing(int(self.config.window_s * self.config.fps) + 1, self.config.canonical_size)
         self._target = TargetPulse(mode.target_bpm, seed=self.config.seed)
