@@ -50,8 +50,9 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
         type=float,
         default=DEFAULT_MIN_PSNR_DB,
         metavar="DB",
-        help="refine keeps the face box's PSNR at least this (higher: fainter edits, weaker against the "
-        f"hardest estimators; 0 = no floor) (default: {DEFAULT_MIN_PSNR_DB:g})",
+        help="refine keeps the PSNR of the face region an attacker crops (a square 1.5x the face) at least "
+        "this; whole frames score higher (higher: fainter edits, weaker against the hardest estimators; "
+        f"0 = no floor) (default: {DEFAULT_MIN_PSNR_DB:g})",
     )
     parser.add_argument(
         "--on-failure",

@@ -64,7 +64,7 @@ def process_file(
     ``editor_name``: a ``--editor`` name, or an editor (benchmarks of editor variants);
     ``on_frame(frame, result)`` is called for every frame (diagnostics, tests);
     ``refine_steps``: Privacy-Phys refine steps per plan, all taken (nothing is live);
-    ``refine_min_psnr_db``: the face box's PSNR floor refine keeps (None: none);
+    ``refine_min_psnr_db``: the PSNR floor of the largest attacker box that refine keeps (None: none);
     ``refine_attackers``: the differentiable estimators refine works against.
     """
     source_path, output_path = Path(source_path), Path(output_path)

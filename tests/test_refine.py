@@ -100,7 +100,7 @@ def test_edit_energy_is_what_dithering_really_changes(level):
 
 
 def test_psnr_floor_keeps_the_refined_plan_within_its_energy():
-    """With a floor, refine may not make the planned skin edit louder than the face box's PSNR
+    """With a floor, refine may not make the planned skin edit louder than the attacker box's PSNR
     floor allows (the soft limit lets it overshoot a little); without one it spends more."""
     window, _ = _window(skin_pulse=0.3, box_pulse=2.0)
     mode = parse_mode("spoof-hr", 150.0)
@@ -112,7 +112,7 @@ def test_psnr_floor_keeps_the_refined_plan_within_its_energy():
         grids = np.stack([refined.edit_at(float(t), float(d)) for t, d in zip(lookahead.timestamps, lookahead.drive)])
         energy = EditEnergy(grids.astype(np.float64), np.zeros_like(grids, np.float64), window.masks[-1])
         energies[floor] = float(energy(torch.zeros(len(grids), 3, dtype=torch.float64), torch.zeros(3)))
-    limit = skin_energy_limit(46.0, 0.4)  # the face box of _window is 40 % skin
+    limit = skin_energy_limit(46.0, 0.4)  # the (largest) box of _window is 40 % skin
     assert energies[46.0] <= 1.1 * limit < energies[None], (energies, limit)
 
 
@@ -136,7 +136,7 @@ def test_refine_fits_its_steps_to_the_budget():
 
 
 def test_short_history_and_off_modes_are_not_refined():
-    window, _ = _window(seconds=2.0)
+    window, _ = _window(seconds=0.5)
     plan = SpectralEditor().plan(window, parse_mode("spoof-hr", 90.0))
     refiner = TraceRefiner()
     assert refiner.refine(plan, None, window, parse_mode("spoof-hr", 90.0), _lookahead(window)) is plan

@@ -19,8 +19,10 @@ Every estimator here reads the spatial average of a box, so an even offset reach
 in proportion to its skin at the least energy for a given change of the trace. Nine
 parameters are well conditioned for a few steps, the correction is as smooth in time as the
 drive and the pulse, and they carry over from plan to plan, so refine keeps improving over
-a stream. The edit stays invisible by a floor on the face box's PSNR (``min_psnr_db``):
-the expected squared change of the skin's pixels, dithering included, may not exceed it.
+a stream. The edit stays invisible by a floor on the PSNR of the largest attacker box
+(``min_psnr_db``, on the detector-style square): the expected squared change of the skin's
+pixels in the planned frames, dithering included, may not exceed what keeps that box at
+the floor (the box holds the skin, and whole frames hold the box, so their PSNR is higher).
 """
 
 from __future__ import annotations
@@ -42,9 +44,9 @@ from privacycam.train.objective import peak_share, pearson
 
 REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv")  # LGI, OMIT, ICA and the deep estimators are held out
 LEVEL_S = 1.0  # the skin weights of the coming frames: the mean mask of this much history
-MIN_HISTORY_S = 3.0  # refine from this much history on (the estimators' windows need it)
+MIN_HISTORY_S = 1.0  # refine from this much history on: an attacker's window also holds the first seconds
 FIT_S = 6.0  # the real pulse of a view is fitted over this much history
-DEFAULT_MIN_PSNR_DB = 38.0  # the face box's PSNR floor (whole frames: ~45 dB and up on the shared clips)
+DEFAULT_MIN_PSNR_DB = 43.0  # PSNR floor of the largest attacker box (whole frames: ~45 dB and up on the shared clips)
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,8 @@ class TraceRefiner:
     with that channel of the original (the real pulse must leave every channel, or a blind
     colour mix such as ICA, never in the ensemble, finds it), ``fidelity`` x the mean square
     of the correction (grey levels²) and ``energy_weight`` x how far the planned frames'
-    skin change exceeds what keeps the face box at ``min_psnr_db`` (relative; None: no floor).
+    skin change exceeds what keeps the largest attacker box at ``min_psnr_db`` (relative;
+    None: no floor).
     """
 
     def __init__(
@@ -260,7 +263,7 @@ class TraceRefiner:
         planned = np.stack([skin_mean(grid, skin) for grid in grids])
         borne_mean = torch.from_numpy(np.stack([skin_mean(grid, skin) for grid in borne]))  # (H, 3)
         energy = EditEnergy(grids, borne, skin)
-        share = float(window.view_shares[-recent:, 1].mean())  # of the face box that is skin
+        share = float(window.view_shares[-recent:, -1].mean())  # of the largest attacker box that is skin
         limit = skin_energy_limit(self.min_psnr_db, share) if self.min_psnr_db is not None else None
         weight = torch.tensor(weights, dtype=torch.float64)[:, None]
         drive_ahead = torch.from_numpy(lookahead.drive.astype(np.float64))[:, None]

@@ -51,7 +51,7 @@ class PipelineConfig:
     refine_steps: int = 0  # Privacy-Phys refine steps per plan (0: off); see privacycam.editors.refine
     refine_budget_ms: float = 150.0  # live: time for plan + refine; a later refined plan is discarded
     refine_horizon: int = 30  # frames a refined plan covers (the planner replans every plan_every)
-    refine_min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB  # refine keeps the face box at least this PSNR
+    refine_min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB  # refine keeps the largest attacker box at this PSNR
     refine_attackers: tuple[str, ...] = REFINE_ATTACKERS  # the differentiable estimators refine works against
 
 
