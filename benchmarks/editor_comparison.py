@@ -133,6 +133,25 @@ def table(rows: list[dict], clip: str, configs: list[str]) -> str:
     return "\n".join(lines)
 
 
+def hardest(rows: list[dict], clip: str, configs: list[str]) -> str:
+    """Markdown table of the estimators that the first configuration fools least (below 100 %
+    of windows within ±3 bpm over the four targets): mean share within ±3 bpm / mean MAE (bpm)
+    per configuration, each headed by its worst whole-frame PSNR (to compare at equal PSNR)."""
+    spoof = [r for r in rows if r["clip"] == clip and r["mode"] == "spoof-hr"]
+
+    def mean(editor: str, estimator: str, key: str) -> float:
+        values = [r[key] for r in spoof if (r["editor"], r["estimator"]) == (editor, estimator)]
+        return sum(values) / max(1, len(values))
+
+    psnr = {c: min((r["psnr_db"] for r in spoof if r["editor"] == c), default=float("nan")) for c in configs}
+    lines = ["| estimator | " + " | ".join(f"{c} ({psnr[c]:.1f} dB)" for c in configs) + " |", "|" + "---|" * (len(configs) + 1)]
+    for name in dict.fromkeys(r["estimator"] for r in spoof):
+        if mean(configs[0], name, "within_target") < 1.0:
+            cells = [f"{mean(c, name, 'within_target'):.0%} / {mean(c, name, 'target_mae'):.1f}" for c in configs]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", nargs="+", default=["evm_face", "lp_d14"])
@@ -141,14 +160,19 @@ def main() -> None:
                         help="mode:bpm items, e.g. spoof-hr:90 erase: (default: spoof 60/90/120/150 and erase)")
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "clips")
     parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "editor_comparison.json")
+    parser.add_argument("--tables", action="store_true", help="print the tables of an earlier run's --json, run nothing")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work:
-        modes = [(name, float(bpm) if bpm else None) for name, _, bpm in (m.partition(":") for m in args.modes)]
-        rows = run([args.data / f"{name}.mp4" for name in args.clips], args.configs, modes, Path(work))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(rows, indent=1) + "\n")
+    if args.tables:
+        rows = json.loads(args.json.read_text())
+    else:
+        with tempfile.TemporaryDirectory() as work:
+            modes = [(name, float(bpm) if bpm else None) for name, _, bpm in (m.partition(":") for m in args.modes)]
+            rows = run([args.data / f"{name}.mp4" for name in args.clips], args.configs, modes, Path(work))
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, indent=1) + "\n")
     for clip in args.clips:
         print(f"\n### {clip} ({' / '.join(args.configs)})\n\n{table(rows, clip, args.configs)}")
+        print(f"\nEstimators {args.configs[0]} fools least:\n\n{hardest(rows, clip, args.configs)}")
 
 
 if __name__ == "__main__":

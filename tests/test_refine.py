@@ -21,6 +21,7 @@ from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
 from privacycam.stream.ladder import SKIP_REFINE
 from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+from privacycam.train.objective import dominant_hz, share_near
 
 FPS = 30.0
 REAL_HZ = 1.1
@@ -114,6 +115,16 @@ def test_psnr_floor_keeps_the_refined_plan_within_its_energy():
         energies[floor] = float(energy(torch.zeros(len(grids), 3, dtype=torch.float64), torch.zeros(3)))
     limit = skin_energy_limit(46.0, 0.4)  # the (largest) box of _window is 40 % skin
     assert energies[46.0] <= 1.1 * limit < energies[None], (energies, limit)
+
+
+def test_rate_terms_find_what_an_estimator_reads():
+    """The erase loss's reference rate is the strongest in-band bin; the share near it is
+    high for a wave at that rate and low for one elsewhere in the band."""
+    t = torch.arange(300, dtype=torch.float64) / FPS
+    waves = torch.stack([torch.sin(2 * torch.pi * 1.2 * t), torch.sin(2 * torch.pi * 2.0 * t)])
+    assert torch.allclose(dominant_hz(waves, FPS), torch.tensor([1.2, 2.0], dtype=torch.float64), atol=0.02)
+    near = share_near(waves, FPS, torch.tensor([1.2, 1.2], dtype=torch.float64))
+    assert near[0] > 0.8 and near[1] < 0.05
 
 
 def test_late_refine_uses_the_unrefined_plan_and_counts_a_miss():

@@ -40,7 +40,7 @@ from privacycam.editors.base import Plan, Window
 from privacycam.editors.spectral import sinusoid_design
 from privacycam.modes import Mode
 from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass
-from privacycam.train.objective import peak_share, pearson
+from privacycam.train.objective import dominant_hz, peak_share, pearson, share_near
 
 REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv")  # LGI, OMIT, ICA and the deep estimators are held out
 LEVEL_S = 1.0  # the skin weights of the coming frames: the mean mask of this much history
@@ -136,8 +136,9 @@ class TraceRefiner:
     of :data:`privacycam.rppg.differentiable.ESTIMATORS`). Not thread-safe: one planner owns it.
 
     Loss: spoof-hr, mean over attackers and views of 1 − |r(attacker wave, drive)|; erase,
-    |r(attacker wave, attacker wave of the original)| + ``peak_weight`` x dominant-peak
-    share; both plus ``channel_weight`` x the mean |r| of each colour channel of each view
+    |r(attacker wave, attacker wave of the original)| + ``near_weight`` x the share of its
+    power within 6 bpm of the rate the original reads (a phase-shifted residual of the real
+    pulse has a low r but the same rate) + ``peak_weight`` x dominant-peak share; both plus ``channel_weight`` x the mean |r| of each colour channel of each view
     with that channel of the original (the real pulse must leave every channel, or a blind
     colour mix such as ICA, never in the ensemble, finds it), ``fidelity`` x the mean square
     of the correction (grey levels²) and ``energy_weight`` x how far the planned frames'
@@ -152,6 +153,7 @@ class TraceRefiner:
         lr: float = 0.1,
         fidelity: float = 0.002,
         peak_weight: float = 0.3,
+        near_weight: float = 1.0,
         channel_weight: float = 0.5,
         crossfade_frames: int = 10,
         max_gain: float = 8.0,
@@ -165,6 +167,7 @@ class TraceRefiner:
         self.steps = steps
         self.attackers = tuple(attackers)
         self.lr, self.fidelity, self.peak_weight, self.channel_weight = lr, fidelity, peak_weight, channel_weight
+        self.near_weight = near_weight
         self.crossfade_frames = crossfade_frames
         self.max_gain = max_gain
         self.min_psnr_db, self.energy_weight = min_psnr_db, energy_weight
@@ -285,6 +288,7 @@ class TraceRefiner:
         channel_pulse = fft_bandpass(original_views.transpose(1, 2), fps)  # (V, 3, N): the real pulse per channel
         if mode.erase:
             references = [fft_bandpass(run(original_views, fps), fps) for run in runs]
+            reference_hz = [dominant_hz(reference, fps) for reference in references]  # (V,) what each reads
 
         def loss(gains: torch.Tensor) -> torch.Tensor:
             correction = weight * (gains[0] * drive_ahead + gains[1] * pulse_ahead)  # (H, 3)
@@ -294,7 +298,8 @@ class TraceRefiner:
             for index, run in enumerate(runs):
                 wave = fft_bandpass(run(trace, fps), fps)  # (V, N)
                 if mode.erase:
-                    total = total + (pearson(wave, references[index]).abs() + self.peak_weight * peak_share(wave, fps)).mean()
+                    kept = pearson(wave, references[index]).abs() + self.near_weight * share_near(wave, fps, reference_hz[index])
+                    total = total + (kept + self.peak_weight * peak_share(wave, fps)).mean()
                 else:
                     total = total + (1.0 - pearson(wave, target).abs()).mean()  # either sign reads the same rate
             # no colour channel of any view may keep the real pulse, so no colour mix can find it (ICA)

@@ -21,13 +21,33 @@ def pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a * b).sum(-1) / torch.sqrt((a * a).sum(-1) * (b * b).sum(-1) + 1e-12)
 
 
-def peak_share(wave: torch.Tensor, fps: float) -> torch.Tensor:
-    """Share of the 0.7-3.5 Hz power in the strongest bin (a dominant peak scores high)."""
+def _band_power(wave: torch.Tensor, fps: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The 0.7-3.5 Hz bins of the 4x zero-padded power spectrum along the last axis: (Hz, power)."""
     n = wave.shape[-1]
     power = torch.fft.rfft(wave - wave.mean(-1, keepdim=True), n=4 * n).abs() ** 2
     freqs = torch.fft.rfftfreq(4 * n, d=1.0 / fps)
-    band = power[..., (freqs >= 0.7) & (freqs <= 3.5)]
+    band = (freqs >= 0.7) & (freqs <= 3.5)
+    return freqs[band], power[..., band]
+
+
+def peak_share(wave: torch.Tensor, fps: float) -> torch.Tensor:
+    """Share of the 0.7-3.5 Hz power in the strongest bin (a dominant peak scores high)."""
+    _, band = _band_power(wave, fps)
     return band.max(-1).values / band.sum(-1).clamp_min(1e-12)
+
+
+def dominant_hz(wave: torch.Tensor, fps: float) -> torch.Tensor:
+    """The 0.7-3.5 Hz frequency of the strongest bin along the last axis (no gradient)."""
+    freqs, band = _band_power(wave.detach(), fps)
+    return freqs[band.argmax(-1)]
+
+
+def share_near(wave: torch.Tensor, fps: float, hz: torch.Tensor, half_width_hz: float = 0.1) -> torch.Tensor:
+    """Share of the 0.7-3.5 Hz power within ``half_width_hz`` of ``hz`` (broadcast over the
+    leading axes): how much of what an estimator reads lies at that rate."""
+    freqs, band = _band_power(wave, fps)
+    near = ((freqs - hz[..., None]).abs() <= half_width_hz).to(band.dtype)
+    return (band * near).sum(-1) / band.sum(-1).clamp_min(1e-12)
 
 
 def attacker(name: str, deep: dict[str, DeepEstimator]) -> Attacker:
