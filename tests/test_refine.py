@@ -122,7 +122,7 @@ def test_rate_terms_find_what_an_estimator_reads():
     high for a wave at that rate and low for one elsewhere in the band."""
     t = torch.arange(300, dtype=torch.float64) / FPS
     waves = torch.stack([torch.sin(2 * torch.pi * 1.2 * t), torch.sin(2 * torch.pi * 2.0 * t)])
-    assert torch.allclose(dominant_hz(waves, FPS), torch.tensor([1.2, 2.0], dtype=torch.float64), atol=0.02)
+    assert torch.allclose(dominant_hz(waves, FPS).double(), torch.tensor([1.2, 2.0], dtype=torch.float64), atol=0.02)
     near = share_near(waves, FPS, torch.tensor([1.2, 1.2], dtype=torch.float64))
     assert near[0] > 0.8 and near[1] < 0.05
 
