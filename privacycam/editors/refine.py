@@ -267,7 +267,9 @@ class TraceRefiner:
         borne_mean = torch.from_numpy(np.stack([skin_mean(grid, skin) for grid in borne]))  # (H, 3)
         energy = EditEnergy(grids, borne, skin)
         share = float(window.view_shares[-recent:, -1].mean())  # of the largest attacker box that is skin
-        limit = skin_energy_limit(self.min_psnr_db, share) if self.min_psnr_db is not None else None
+        # a de-identification edit (plans over the whole face) sets the fidelity itself: no floor then
+        floored = self.min_psnr_db is not None and plan.region == "skin"
+        limit = skin_energy_limit(self.min_psnr_db, share) if floored else None
         weight = torch.tensor(weights, dtype=torch.float64)[:, None]
         drive_ahead = torch.from_numpy(lookahead.drive.astype(np.float64))[:, None]
         fixed, originals = [], []
