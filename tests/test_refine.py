@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
 import pytest
-
-from privacycam.editors.base import Window
 import torch
 
-from privacycam.editors.refine import EditEnergy, Lookahead, RefinedPlan, TraceRefiner, fit_pulse, skin_energy_limit
+from privacycam.editors.base import Window
+from privacycam.editors.refine import (
+    DEFAULT_MIN_PSNR_DB,
+    EditEnergy,
+    Lookahead,
+    RefinedPlan,
+    TraceRefiner,
+    fit_pulse,
+    skin_energy_limit,
+)
 from privacycam.editors.spectral import SpectralEditor
+from privacycam.errors import PrivacyCamError
 from privacycam.evaluation.report import evaluate
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.pulse.decoy import DecoyNoise
+from privacycam.options import add_filter_arguments, refine_config
 from privacycam.process import process_file
+from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
 from privacycam.stream.ladder import SKIP_REFINE
@@ -125,6 +135,16 @@ def test_rate_terms_find_what_an_estimator_reads():
     assert torch.allclose(dominant_hz(waves, FPS).double(), torch.tensor([1.2, 2.0], dtype=torch.float64), atol=0.02)
     near = share_near(waves, FPS, torch.tensor([1.2, 1.2], dtype=torch.float64))
     assert near[0] > 0.8 and near[1] < 0.05
+
+
+def test_psnr_floor_from_the_command_line():
+    parser = argparse.ArgumentParser()
+    add_filter_arguments(parser)
+    assert refine_config(parser.parse_args([]))["refine_min_psnr_db"] == DEFAULT_MIN_PSNR_DB
+    assert refine_config(parser.parse_args(["--min-psnr", "47.5"]))["refine_min_psnr_db"] == 47.5
+    assert refine_config(parser.parse_args(["--min-psnr", "0"]))["refine_min_psnr_db"] is None  # no floor
+    with pytest.raises(PrivacyCamError, match="--min-psnr"):
+        refine_config(parser.parse_args(["--min-psnr", "-3"]))
 
 
 def test_late_refine_uses_the_unrefined_plan_and_counts_a_miss():

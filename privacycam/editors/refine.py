@@ -42,7 +42,7 @@ from privacycam.modes import Mode
 from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass
 from privacycam.train.objective import dominant_hz, peak_share, pearson, share_near
 
-REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv")  # LGI, OMIT, ICA and the deep estimators are held out
+REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv")  # LGI, OMIT, ICA (too slow live) and the deep estimators are held out
 LEVEL_S = 1.0  # the skin weights of the coming frames: the mean mask of this much history
 MIN_HISTORY_S = 1.0  # refine from this much history on: an attacker's window also holds the first seconds
 FIT_S = 6.0  # the real pulse of a view is fitted over this much history
@@ -140,7 +140,7 @@ class TraceRefiner:
     power within 6 bpm of the rate the original reads (a phase-shifted residual of the real
     pulse has a low r but the same rate) + ``peak_weight`` x dominant-peak share; both plus ``channel_weight`` x the mean |r| of each colour channel of each view
     with that channel of the original (the real pulse must leave every channel, or a blind
-    colour mix such as ICA, never in the ensemble, finds it), ``fidelity`` x the mean square
+    colour mix such as ICA, not in the live ensemble, finds it), ``fidelity`` x the mean square
     of the correction (grey levels²) and ``energy_weight`` x how far the planned frames'
     skin change exceeds what keeps the largest attacker box at ``min_psnr_db`` (relative;
     None: no floor).
