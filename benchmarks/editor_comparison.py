@@ -159,17 +159,22 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=[f"{m}:{b or ''}" for m, b in MODES],
                         help="mode:bpm items, e.g. spoof-hr:90 erase: (default: spoof 60/90/120/150 and erase)")
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "clips")
-    parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "editor_comparison.json")
-    parser.add_argument("--tables", action="store_true", help="print the tables of an earlier run's --json, run nothing")
+    parser.add_argument("--json", type=Path, nargs="+", default=[Path(__file__).parent / "results" / "editor_comparison.json"],
+                        help="where to write the rows (one file); with --tables, the earlier runs to read")
+    parser.add_argument("--tables", action="store_true",
+                        help="print the tables of earlier runs' --json files, run nothing (process output is "
+                        "reproducible, so configurations from separate runs compare as if run together)")
     args = parser.parse_args()
     if args.tables:
-        rows = json.loads(args.json.read_text())
+        rows = [row for path in args.json for row in json.loads(path.read_text())]
     else:
+        if len(args.json) != 1:
+            parser.error("--json takes one file to write (several only with --tables)")
         with tempfile.TemporaryDirectory() as work:
             modes = [(name, float(bpm) if bpm else None) for name, _, bpm in (m.partition(":") for m in args.modes)]
             rows = run([args.data / f"{name}.mp4" for name in args.clips], args.configs, modes, Path(work))
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(rows, indent=1) + "\n")
+        args.json[0].parent.mkdir(parents=True, exist_ok=True)
+        args.json[0].write_text(json.dumps(rows, indent=1) + "\n")
     for clip in args.clips:
         print(f"\n### {clip} ({' / '.join(args.configs)})\n\n{table(rows, clip, args.configs)}")
         print(f"\nEstimators {args.configs[0]} fools least:\n\n{hardest(rows, clip, args.configs)}")
