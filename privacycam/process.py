@@ -34,7 +34,7 @@ from privacycam.stream.runner import RunReport, StreamRunner
 log = logging.getLogger(__name__)
 
 QUALITY_MAX_STEPS = 40  # refine steps per plan with --quality max (nothing is live, so time is free)
-QUALITY_MAX_ATTACKERS = (*REFINE_ATTACKERS, "ica")  # ICA's FastICA per step is too slow for live
+QUALITY_MAX_ATTACKERS = (*REFINE_ATTACKERS, "ica")
 
 
 @dataclass

@@ -96,6 +96,22 @@ def test_refine_cancels_on_the_skin_the_pulse_the_box_still_shows():
     assert np.abs(seen[:, 1]).max() < 0.8 * np.abs(pulse[:29, 1]).max()
 
 
+def test_erase_leaves_ica_out_of_the_loss_and_spoof_keeps_it():
+    """ICA is a spoof attacker only (see SPOOF_ONLY_ATTACKERS): in erase refine with and
+    without it are the same; in spoof it changes the refined gains."""
+    window, _ = _window()
+    erase, spoof = parse_mode("erase"), parse_mode("spoof-hr", 150.0)
+    decoy = Lookahead(window.timestamps[-1] + np.arange(30) / FPS, np.zeros(30))
+    gains = {}
+    for mode, lookahead in ((erase, decoy), (spoof, _lookahead(window))):
+        plan = SpectralEditor().plan(window, mode)
+        for attackers in (("green", "pos"), ("green", "pos", "ica")):
+            refined = TraceRefiner(steps=6, attackers=attackers).refine(plan, None, window, mode, lookahead)
+            gains[mode.erase, attackers] = np.concatenate([refined.inject, refined.cancel, refined.rescale])
+    np.testing.assert_array_equal(gains[True, ("green", "pos")], gains[True, ("green", "pos", "ica")])
+    assert not np.allclose(gains[False, ("green", "pos")], gains[False, ("green", "pos", "ica")])
+
+
 @pytest.mark.parametrize("level", [0.3, 0.5, 1.7, -2.25])
 def test_edit_energy_is_what_dithering_really_changes(level):
     """The modelled mean squared change of the skin (grey levels²) is what the pipeline's

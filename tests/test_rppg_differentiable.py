@@ -107,3 +107,16 @@ def test_gradients_reach_the_pixels(name: str) -> None:
         step = faces - 1e-3 * faces.grad / faces.grad.abs().max()
         moved = diff.fft_bandpass(diff.ESTIMATORS[name](diff.spatial_mean_trace(step), FPS), FPS)
         assert -torch.corrcoef(torch.stack([moved[0], target]))[0, 1] < loss
+
+
+def test_ica_with_a_held_fit_is_a_fixed_colour_mix(evm_trace: np.ndarray) -> None:
+    trace = torch.tensor(evm_trace)[None]
+    fit = diff.ica_fit(trace, FPS)
+    held = diff.ica_with(fit)
+    torch.testing.assert_close(held(trace, FPS), diff.ESTIMATORS["ica"](trace, FPS))  # refitting finds the same
+    # a new trace is read through the held unmixing: linear in the standardised, filtered colours
+    other = torch.tensor(generated_trace(100.0, seconds=len(evm_trace) / FPS))[None]
+    normed = diff._ica_normed(other, FPS)
+    expected = (normed - fit.mean[:, None]) @ fit.unmixing[0, fit.source[0]]
+    torch.testing.assert_close(held(other, FPS), expected)
+    assert fit.unmixing.shape == (1, 3, 3) and 0 <= int(fit.source[0]) < 3

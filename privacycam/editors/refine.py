@@ -5,10 +5,10 @@ correction of the skin edit for the frames still to be sent. The loss sees what 
 will see: the frames already sent (original colour plus the edit the pipeline actually
 applied, recorded in the window) followed by the planned frames (the forecast original
 colour plus the plan's edit, cross-faded with the previous plan as the pipeline does, plus
-the correction), read by an ensemble of differentiable estimators in several views: the
-skin alone, and face boxes of the frame as attackers crop them (the face, and a larger
-square like a face detector's), whose non-skin part (eyes, lips, hair, neck, background)
-carries the real pulse and cannot be edited.
+the correction), read by an ensemble of differentiable estimators (ICA with its unmixing
+held for the plan's steps) in several views: the skin alone, and face boxes of the frame as
+attackers crop them (the face, and a larger square like a face detector's), whose non-skin
+part (eyes, lips, hair, neck, background) carries the real pulse and cannot be edited.
 
 The correction has nine parameters, per colour channel: a gain on the drive (``inject``:
 more or less of the target, or of the erase decoy, uniform over the skin), a gain on the
@@ -39,10 +39,16 @@ import torch
 from privacycam.editors.base import Plan, Window
 from privacycam.editors.spectral import sinusoid_design
 from privacycam.modes import Mode
-from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass
+from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass, ica_fit, ica_with
 from privacycam.train.objective import dominant_hz, peak_share, pearson, share_near
 
-REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv")  # LGI, OMIT, ICA (too slow live) and the deep estimators are held out
+# Live: LGI, OMIT, ICA and the deep estimators are held out. ICA in the live ensemble (its
+# unmixing held for a plan's steps) helped ICA on lp_d6 but diluted the rest: GREEN on lp_d14
+# 91 -> 81 % of windows, PBV 59 -> 44 % (BENCHMARKS.md); ``process --quality max`` adds it.
+REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv")
+# in erase's loss ICA made ICA read the original rate more often (a development run on lp_d6:
+# 50 % of windows vs 8 %): there the colour-channel term keeps the real pulse out of every colour mix
+SPOOF_ONLY_ATTACKERS = ("ica",)
 LEVEL_S = 1.0  # the skin weights of the coming frames: the mean mask of this much history
 MIN_HISTORY_S = 1.0  # refine from this much history on: an attacker's window also holds the first seconds
 FIT_S = 6.0  # the real pulse of a view is fitted over this much history
@@ -140,7 +146,8 @@ class TraceRefiner:
     power within 6 bpm of the rate the original reads (a phase-shifted residual of the real
     pulse has a low r but the same rate) + ``peak_weight`` x dominant-peak share; both plus ``channel_weight`` x the mean |r| of each colour channel of each view
     with that channel of the original (the real pulse must leave every channel, or a blind
-    colour mix such as ICA, not in the live ensemble, finds it), ``fidelity`` x the mean square
+    colour mix such as ICA finds it; ICA itself is in the spoof loss only, with FastICA's
+    unmixing fitted once per plan at the starting gains), ``fidelity`` x the mean square
     of the correction (grey levels²) and ``energy_weight`` x how far the planned frames'
     skin change exceeds what keeps the largest attacker box at ``min_psnr_db`` (relative;
     None: no floor).
@@ -192,8 +199,8 @@ class TraceRefiner:
         fps = window.fps
         if not mode.edits_pulse or window.view_colours is None or self.steps <= 0 or len(window.timestamps) < MIN_HISTORY_S * fps:
             return plan
-        problem, pulse = self._problem(plan, previous, window, mode, lookahead, fps)
         start_gains = self._warm[1] if self._warm is not None and self._warm[0] == mode else np.zeros((3, 3))
+        problem, pulse = self._problem(plan, previous, window, mode, lookahead, start_gains)
         gains = torch.tensor(start_gains, dtype=torch.float64, requires_grad=True)
         optimiser = torch.optim.Adam([gains], lr=self.lr)
         steps, before = 0, float("nan")
@@ -243,10 +250,12 @@ class TraceRefiner:
         window: Window,
         mode: Mode,
         lookahead: Lookahead,
-        fps: float,
+        start: np.ndarray,
     ) -> tuple[Callable[[torch.Tensor], torch.Tensor], PulseFit | None]:
-        """The loss as a function of the (2, 3) gains, with everything else precomputed, and
-        the real pulse fitted on the largest view (what the ``cancel`` gains scale)."""
+        """The loss as a function of the (3, 3) gains, with everything else precomputed, and
+        the real pulse fitted on the largest view (what the ``cancel`` gains scale). ICA's
+        unmixing is found once, at the ``start`` gains, and held for the plan's steps."""
+        fps = window.fps
         recent = max(1, int(round(LEVEL_S * fps)))
         skin = window.masks[-recent:].mean(axis=0)
         grids, borne, weights = [], [], []
@@ -283,19 +292,27 @@ class TraceRefiner:
         fixed = torch.from_numpy(np.stack(fixed))  # (V, N, 3): every view in one batch
         gain = torch.from_numpy(window.view_shares[-1])[:, None, None]  # (V, 1, 1)
         past = len(window.timestamps) - 1
-        runs = [ESTIMATORS[name] for name in self.attackers]
         drive = torch.from_numpy(np.concatenate([window.drives[:-1], lookahead.drive]).astype(np.float64))
         target = fft_bandpass(drive, fps)
         original_views = torch.from_numpy(np.stack(originals)).flip(-1)  # (V, N, 3) RGB
         channel_pulse = fft_bandpass(original_views.transpose(1, 2), fps)  # (V, 3, N): the real pulse per channel
+        names = [name for name in self.attackers if not (mode.erase and name in SPOOF_ONLY_ATTACKERS)]
         if mode.erase:
-            references = [fft_bandpass(run(original_views, fps), fps) for run in runs]
+            references = [fft_bandpass(ESTIMATORS[name](original_views, fps), fps) for name in names]
             reference_hz = [dominant_hz(reference, fps) for reference in references]  # (V,) what each reads
 
-        def loss(gains: torch.Tensor) -> torch.Tensor:
+        def edited(gains: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            """The uniform correction (H, 3) and every view's trace (V, N, 3) RGB at ``gains``."""
             correction = weight * (gains[0] * drive_ahead + gains[1] * pulse_ahead)  # (H, 3)
             change = correction + gains[2] * borne_mean  # the skin's mean edit minus the plan's
-            trace = torch.cat([fixed[:, :past], fixed[:, past:] + gain * change], dim=1).flip(-1)  # BGR -> RGB
+            return correction, torch.cat([fixed[:, :past], fixed[:, past:] + gain * change], dim=1).flip(-1)  # BGR -> RGB
+
+        if "ica" in names:  # FastICA per step is too slow: its unmixing is fitted once per plan
+            frozen = ica_with(ica_fit(edited(torch.from_numpy(start))[1], fps))
+        runs = [frozen if name == "ica" else ESTIMATORS[name] for name in names]
+
+        def loss(gains: torch.Tensor) -> torch.Tensor:
+            correction, trace = edited(gains)
             total = gains.new_zeros(())
             for index, run in enumerate(runs):
                 wave = fft_bandpass(run(trace, fps), fps)  # (V, N)

@@ -9,13 +9,16 @@ linear operator of scipy's ``filtfilt`` for that window length; the whole-trace 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from scipy import signal
+from sklearn.exceptions import ConvergenceWarning
 
 from privacycam.rppg.classical import (
     CHROM_BAND_HZ,
@@ -152,20 +155,54 @@ def pbv(trace: torch.Tensor, fps: float) -> torch.Tensor:
     return (norm @ weights).squeeze(-1) / (signature.unsqueeze(1) @ weights).squeeze(-1)
 
 
+@dataclass(frozen=True)
+class IcaFit:
+    """FastICA's unmixing of each trace of a batch, and the source it picks: (B, 3), (B, 3, 3), (B,)."""
+
+    mean: torch.Tensor
+    unmixing: torch.Tensor
+    source: torch.Tensor
+
+
+def _ica_normed(trace: torch.Tensor, fps: float) -> torch.Tensor:
+    """ICA's input: the (B, T, 3) trace band-passed (scipy's filtfilt as a linear operator) and standardised."""
+    operator = torch.as_tensor(_filtfilt_matrix(trace.shape[1], float(fps), HR_BAND_HZ, 2), dtype=trace.dtype)
+    filtered = torch.einsum("ts,bsc->btc", operator, trace)
+    return (filtered - filtered.mean(dim=1, keepdim=True)) / filtered.std(dim=1, correction=0, keepdim=True)
+
+
+def ica_fit(trace: torch.Tensor, fps: float) -> IcaFit:
+    """What :class:`privacycam.rppg.classical.Ica` finds on a (B, T, 3) trace (no gradient)."""
+    means, unmixings, sources = [], [], []
+    for one in _ica_normed(trace.detach(), fps).numpy():
+        with warnings.catch_warnings():  # an unconverged unmixing is what the attacker would use too
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            mean, unmixing = ica_unmixing(one)
+        means.append(mean)
+        unmixings.append(unmixing)
+        sources.append(pulse_source((one - mean) @ unmixing.T, fps))
+    dtype = trace.dtype
+    return IcaFit(torch.as_tensor(np.stack(means), dtype=dtype), torch.as_tensor(np.stack(unmixings), dtype=dtype), torch.as_tensor(sources))
+
+
+def ica_with(fit: IcaFit) -> TraceFn:
+    """ICA whose unmixing and choice of source are held at ``fit`` (for traces of its batch
+    size): gradients flow through the band-pass, the standardisation and the unmixing, as
+    for a fixed linear colour mix."""
+
+    @_batched
+    def ica_fixed(trace: torch.Tensor, fps: float) -> torch.Tensor:
+        picked = fit.unmixing[torch.arange(len(fit.source)), fit.source]  # (B, 3): the chosen rows
+        return ((_ica_normed(trace, fps) - fit.mean[:, None]) * picked[:, None]).sum(-1)
+
+    return ica_fixed
+
+
 @_batched
 def ica(trace: torch.Tensor, fps: float) -> torch.Tensor:
     """ICA as :class:`privacycam.rppg.classical.Ica`, with FastICA's unmixing (and the choice
-    of source) found on the detached trace and held fixed: gradients flow through the
-    band-pass, the standardisation and the unmixing, as for a fixed linear colour mix."""
-    operator = torch.as_tensor(_filtfilt_matrix(trace.shape[1], float(fps), HR_BAND_HZ, 2), dtype=trace.dtype)
-    filtered = torch.einsum("ts,bsc->btc", operator, trace)
-    normed = (filtered - filtered.mean(dim=1, keepdim=True)) / filtered.std(dim=1, correction=0, keepdim=True)
-    chosen = []
-    for one in normed:
-        mean, unmixing = ica_unmixing(one.detach().numpy())
-        sources = (one - torch.as_tensor(mean, dtype=one.dtype)) @ torch.as_tensor(unmixing, dtype=one.dtype).T
-        chosen.append(sources[:, pulse_source(sources.detach().numpy(), fps)])
-    return torch.stack(chosen)
+    of source) found afresh on the detached trace: see :func:`ica_with`."""
+    return ica_with(ica_fit(trace, fps))(trace, fps)
 
 
 ESTIMATORS: dict[str, TraceFn] = {
