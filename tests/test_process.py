@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import cv2
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from privacycam.cli import main
+from privacycam.editors.refine import REFINE_ATTACKERS, TraceRefiner
 from privacycam.modes import parse_mode
 from privacycam.process import process_file
 
@@ -86,3 +88,28 @@ def test_process_off_mode_is_lossless_copy(tmp_path):
     assert main(["process", str(clip), str(out), "--mode", "off", "--no-progress"]) == 0
     copied, fps = _read_all(out)
     assert np.array_equal(copied, frames) and fps == 25
+
+
+def test_quality_max_takes_more_steps_with_ica_among_the_attackers(evm_clip, tmp_path, monkeypatch):
+    """``process --quality max``: 40 refine steps in every plan (nothing is live, so none is
+    cut short) and ICA added to the live ensemble."""
+    attackers = []
+    construct = TraceRefiner.__init__
+
+    def recording(self, *args, **kwargs):
+        construct(self, *args, **kwargs)
+        attackers.append(self.attackers)
+
+    monkeypatch.setattr(TraceRefiner, "__init__", recording)
+    frames, fps = _read_all(evm_clip)
+    clip = tmp_path / "in.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"FFV1"), fps, frames.shape[2:0:-1])
+    for frame in frames[:50]:
+        writer.write(frame)
+    writer.release()
+    out, stats = tmp_path / "out.mkv", tmp_path / "stats.json"
+    args = ["process", str(clip), str(out), "--mode", "spoof-hr", "90", "--quality", "max", "--no-progress", "--stats-json", str(stats)]
+    assert main(args) == 0
+    refine = json.loads(stats.read_text())["stats"]["refine"]
+    assert refine["plans"] >= 2 and refine["steps"] == 40 * refine["plans"] and refine["misses"] == 0
+    assert attackers == [(*REFINE_ATTACKERS, "ica")]
