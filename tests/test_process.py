@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from rppg_clips import write_ffv1
 
 from privacycam.cli import main
 from privacycam.editors.refine import REFINE_ATTACKERS, TraceRefiner
@@ -102,11 +103,7 @@ def test_quality_max_takes_more_steps_with_ica_among_the_attackers(evm_clip, tmp
 
     monkeypatch.setattr(TraceRefiner, "__init__", recording)
     frames, fps = _read_all(evm_clip)
-    clip = tmp_path / "in.avi"
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"FFV1"), fps, frames.shape[2:0:-1])
-    for frame in frames[:50]:
-        writer.write(frame)
-    writer.release()
+    clip = write_ffv1(tmp_path / "in.mkv", frames[:50], fps)
     out, stats = tmp_path / "out.mkv", tmp_path / "stats.json"
     args = ["process", str(clip), str(out), "--mode", "spoof-hr", "90", "--quality", "max", "--no-progress", "--stats-json", str(stats)]
     assert main(args) == 0

@@ -147,16 +147,17 @@ class Ica(_TraceEstimator):
     def from_trace(self, rgb: np.ndarray, fps: float) -> np.ndarray:
         filtered = bandpass(rgb.T, fps).T
         normed = (filtered - filtered.mean(axis=0)) / filtered.std(axis=0)
-        mean, unmixing = ica_unmixing(normed)
-        sources = (normed - mean) @ unmixing.T
-        return sources[:, pulse_source(sources, fps)]
+        mean, unmixing, source = ica_pulse_unmixing(normed, fps)
+        return ((normed - mean) @ unmixing.T)[:, source]
 
 
-def ica_unmixing(normed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """FastICA (3 unit-variance sources) of a (T, 3) standardised trace: its mean (3,) and
-    unmixing matrix (3, 3); the sources are ``(normed - mean) @ unmixing.T``."""
+def ica_pulse_unmixing(normed: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """FastICA (3 unit-variance sources) of a (T, 3) standardised trace: its mean (3,), the
+    unmixing matrix (3, 3) (sources ``(normed - mean) @ unmixing.T``) and the index of the
+    pulse source (see :func:`pulse_source`)."""
     model = FastICA(n_components=3, whiten="unit-variance", random_state=0, max_iter=1000).fit(normed)
-    return model.mean_, model.components_
+    mean, unmixing = model.mean_, model.components_
+    return mean, unmixing, pulse_source((normed - mean) @ unmixing.T, fps)
 
 
 def pulse_source(sources: np.ndarray, fps: float) -> int:

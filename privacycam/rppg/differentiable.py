@@ -24,9 +24,8 @@ from privacycam.rppg.classical import (
     CHROM_BAND_HZ,
     POS_PROJECTION,
     chrom_window_length,
-    ica_unmixing,
+    ica_pulse_unmixing,
     pos_window_length,
-    pulse_source,
 )
 from privacycam.rppg.heart_rate import HR_BAND_HZ, bandpass
 
@@ -177,10 +176,10 @@ def ica_fit(trace: torch.Tensor, fps: float) -> IcaFit:
     for one in _ica_normed(trace.detach(), fps).numpy():
         with warnings.catch_warnings():  # an unconverged unmixing is what the attacker would use too
             warnings.simplefilter("ignore", ConvergenceWarning)
-            mean, unmixing = ica_unmixing(one)
+            mean, unmixing, source = ica_pulse_unmixing(one, fps)
         means.append(mean)
         unmixings.append(unmixing)
-        sources.append(pulse_source((one - mean) @ unmixing.T, fps))
+        sources.append(source)
     dtype = trace.dtype
     return IcaFit(torch.as_tensor(np.stack(means), dtype=dtype), torch.as_tensor(np.stack(unmixings), dtype=dtype), torch.as_tensor(sources))
 
