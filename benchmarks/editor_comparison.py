@@ -139,16 +139,20 @@ def hardest(rows: list[dict], clip: str, configs: list[str]) -> str:
     per configuration, each headed by its worst whole-frame PSNR (to compare at equal PSNR)."""
     spoof = [r for r in rows if r["clip"] == clip and r["mode"] == "spoof-hr"]
 
-    def mean(editor: str, estimator: str, key: str) -> float:
+    def mean(editor: str, estimator: str, key: str) -> float | None:
         values = [r[key] for r in spoof if (r["editor"], r["estimator"]) == (editor, estimator)]
-        return sum(values) / max(1, len(values))
+        return sum(values) / len(values) if values else None
 
-    psnr = {c: min((r["psnr_db"] for r in spoof if r["editor"] == c), default=float("nan")) for c in configs}
-    lines = ["| estimator | " + " | ".join(f"{c} ({psnr[c]:.1f} dB)" for c in configs) + " |", "|" + "---|" * (len(configs) + 1)]
+    def cell(editor: str, estimator: str) -> str:
+        share = mean(editor, estimator, "within_target")
+        return "–" if share is None else f"{share:.0%} / {mean(editor, estimator, 'target_mae'):.1f}"
+
+    psnr = {c: min((r["psnr_db"] for r in spoof if r["editor"] == c), default=None) for c in configs}
+    heads = [c if psnr[c] is None else f"{c} ({psnr[c]:.1f} dB)" for c in configs]
+    lines = ["| estimator | " + " | ".join(heads) + " |", "|" + "---|" * (len(configs) + 1)]
     for name in dict.fromkeys(r["estimator"] for r in spoof):
-        if mean(configs[0], name, "within_target") < 1.0:
-            cells = [f"{mean(c, name, 'within_target'):.0%} / {mean(c, name, 'target_mae'):.1f}" for c in configs]
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        if (mean(configs[0], name, "within_target") or 0.0) < 1.0:
+            lines.append(f"| {name} | " + " | ".join(cell(c, name) for c in configs) + " |")
     return "\n".join(lines) if len(lines) > 2 else "none: every estimator reads every target in every window"
 
 

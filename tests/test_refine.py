@@ -22,6 +22,7 @@ from privacycam.editors.refine import (
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.errors import PrivacyCamError
 from privacycam.evaluation.report import evaluate
+from privacycam.face.landmarks import FaceObservation
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
 from privacycam.options import add_filter_arguments, refine_config
@@ -30,7 +31,7 @@ from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
 from privacycam.stream.ladder import SKIP_REFINE
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+from privacycam.stream.pipeline import DETECTOR_BOX_SCALE, FilterPipeline, PipelineConfig, attacker_views, face_box
 from privacycam.train.objective import dominant_hz, share_near
 
 FPS = 30.0
@@ -188,6 +189,25 @@ def test_short_history_and_off_modes_are_not_refined():
     refiner = TraceRefiner()
     assert refiner.refine(plan, None, window, parse_mode("spoof-hr", 90.0), _lookahead(window)) is plan
     assert refiner.refine(plan, None, _window()[0], parse_mode("deidentify"), _lookahead(window)) is plan
+
+
+def test_attacker_views_read_the_skin_the_face_box_and_a_detector_square():
+    image = np.full((200, 200, 3), 100.0)
+    image[:, :, 0] = 40.0  # blue: everything but the skin
+    landmarks = np.array([[80.0, 70.0], [120.0, 130.0]], np.float32)  # a 40x60 face
+    box = face_box(FaceObservation(landmarks, 1), image.shape)
+    assert box == (78, 68, 122, 132)  # grown by 2 px
+    x0, y0, x1, y1 = box
+    mask = np.zeros((y1 - y0, x1 - x0), np.float32)
+    mask[10:50, 10:30] = 1.0  # 800 skin pixels, blue 200 there
+    image[y0 + 10 : y0 + 50, x0 + 10 : x0 + 30, 0] = 200.0
+    colours, shares = attacker_views(image, box, mask)
+    side = int(DETECTOR_BOX_SCALE * 64)  # the square of 1.5x the box's longer side
+    assert colours[0].tolist() == [200.0, 100.0, 100.0]  # the skin alone
+    assert shares.tolist() == pytest.approx([1.0, 800 / (44 * 64), 800 / side**2])
+    assert colours[1][0] == pytest.approx(40.0 + 160.0 * shares[1])  # the box: its skin share is edited skin
+    assert colours[2][0] == pytest.approx(40.0 + 160.0 * shares[2])
+    assert face_box(FaceObservation(np.array([[-5.0, 190.0], [50.0, 260.0]], np.float32), 1), image.shape) == (0, 188, 52, 200)
 
 
 def test_forecast_continues_a_sinusoid():

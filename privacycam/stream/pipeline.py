@@ -231,9 +231,7 @@ class FilterPipeline:
         self._face_seen_at = timestamp
         if face.face_count > 1:
             self.notify(f"{face.face_count} faces in view: protecting the tracked (else the largest) one")
-        height, width = image.shape[:2]
-        x0, y0, x1, y1 = face.box
-        box = (max(0, x0 - 2), max(0, y0 - 2), min(width, x1 + 2), min(height, y1 + 2))
+        box = face_box(face, image.shape)
         if box[2] - box[0] < 16 or box[3] - box[1] < 16:
             return ProcessedFrame(image, False, "face too small", timings_ms=timings)
         self._last_box = box
@@ -248,7 +246,7 @@ class FilterPipeline:
         size = self.config.canonical_size
         canonical_skin = skin_mask(canonical_landmarks, (0, 0, size, size), scale=1.0)
         refining = self._planner.refiner is not None
-        views = _attacker_views(image, box, mask) if refining else (None, None)  # only refine reads them
+        views = attacker_views(image, box, mask) if refining else (None, None)  # only refine reads them
         self._ring.push(warp.crop(image), canonical_skin, timestamp, drive, *views)
         timings["mask_warp"] = _ms(t)
 
@@ -380,7 +378,14 @@ class FilterPipeline:
 DETECTOR_BOX_SCALE = 1.5  # side of a face detector's (enlarged) box, relative to the face box's longer side
 
 
-def _attacker_views(
+def face_box(face: FaceObservation, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The landmarks' box (x0, y0, x1, y1) grown by 2 px and clipped to a frame of ``shape``."""
+    height, width = shape[:2]
+    x0, y0, x1, y1 = face.box
+    return max(0, x0 - 2), max(0, y0 - 2), min(width, x1 + 2), min(height, y1 + 2)
+
+
+def attacker_views(
     image: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean colour (V, 3) of the frame in the views an rPPG attacker may read — the skin
