@@ -21,7 +21,8 @@ from privacycam.modes import parse_mode
 from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
 
 FACE = SyntheticSource(640, 480, frames=1).render(0.0)
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomize: the same examples on every run, so CI cannot fail on a draw no one can reproduce
+FUZZ = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,8 @@ def test_any_frame_shape_and_dtype_flows_through(pipeline, data, dtype, shape):
         assert result.reason == "unusable frame" and not result.image.any()
         return
     assert result.image.shape == expected.shape == shape[:2] + (3,)
-    assert np.array_equal(result.image, expected) and result.reason == "no face"
+    # noise may give the mesh a spurious "face", which on frames this small is too small to protect
+    assert np.array_equal(result.image, expected) and result.reason in ("no face", "face too small")
 
 
 class FixedTracker:
