@@ -50,11 +50,19 @@ class Config:
 def parse_config(config: str) -> Config:
     """``spectral+r8`` -> the spectral editor with 8 refine steps; ``+psnr0`` / ``+psnr40``: no
     PSNR floor / a 40-dB one; ``+ica``: ICA among the refine's attackers; ``spectral*1.5``: a
-    spectral editor injecting 1.5x louder (a baseline at the PSNR of a refined run)."""
+    spectral editor injecting 1.5x louder (a baseline at the PSNR of a refined run);
+    ``learned@runs/x``: the learned editor with the weights ``privacycam train --out runs/x`` wrote."""
     editor, *options = config.split("+")
     name, _, gain = editor.partition("*")
+    name, _, run_dir = name.partition("@")
     chosen: str | Editor = name
-    if gain:
+    if run_dir:  # weights of a training run (``privacycam train --out``), not the shipped ones
+        if name != "learned":
+            raise ValueError(f"only the learned editor takes a training run: {config}")
+        from privacycam.editors.learned import LearnedEditor
+
+        chosen = with_identity(LearnedEditor(Path(run_dir) / "pulse_editor.onnx", Path(run_dir) / "pulse_editor.pt"))
+    elif gain:
         if name != "spectral":
             raise ValueError(f"only the spectral editor takes a gain: {config}")
         defaults = SpectralEditor()
@@ -79,7 +87,7 @@ def run(clips: list[Path], configs: list[str], modes: list[tuple[str, float | No
         for config in configs:
             settings = parse_config(config)
             for mode_name, bpm in modes:
-                out = work / f"{clip.stem}_{config}_{mode_name}_{bpm}.mkv"
+                out = work / f"{clip.stem}_{config.replace('/', '_')}_{mode_name}_{bpm}.mkv"
                 start = time.perf_counter()
                 result = process_file(
                     clip, out, parse_mode(mode_name, bpm), editor_name=settings.editor, on_failure="passthrough",

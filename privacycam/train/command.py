@@ -9,7 +9,7 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``train`` subcommand."""
-    parser = subparsers.add_parser("train", help="train the learned pulse editor (CPU, ~15 min)")
+    parser = subparsers.add_parser("train", help="train the learned pulse editor (CPU, ~2-3 min)")
     parser.add_argument("--config", type=Path, default=None, help="JSON training config (default: built-in)")
     parser.add_argument("--out", type=Path, default=Path("runs/pulse_editor"), help="output folder")
     parser.add_argument("--cache", type=Path, default=Path("runs/pulse_editor_cache"), help="canonical-clip cache")

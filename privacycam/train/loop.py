@@ -8,6 +8,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from tqdm import tqdm
@@ -37,6 +38,10 @@ class TrainConfig:
     lr: float = 0.01
     erase_share: float = 0.5
     bpm_range: tuple[float, float] = (50.0, 160.0)
+    motion_px: float = 0.0  # residual head motion in the canonical crop: slow shift up to this (px), plus jitter
+    scale_jitter: float = 0.0  # and a slow zoom up to this relative change (the warp tracks the face, not perfectly)
+    compression_share: float = 0.0  # share of segments JPEG round-tripped per frame (a compressed camera or call)
+    jpeg_quality: tuple[int, int] = (50, 95)
     budget_rms: float = 2.0  # grey levels of edit on the skin before the hinge bites
     mse_weight: float = 0.02
     deep_every: int = 2  # steps between steps that include the deep surrogate
@@ -61,9 +66,29 @@ def _clip_pulse_hz(clip_crops: np.ndarray, fps: float) -> float:
     return heart_rate(Pos().from_trace(rgb_trace(clip_crops[..., ::-1]), fps), fps) / 60.0
 
 
+def _moved(frames: torch.Tensor, shift_px: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """(T, C, S, S) frames shifted by (T, 2) pixels and zoomed by (T,) factors about the centre (bilinear)."""
+    size = frames.shape[-1]
+    theta = torch.zeros(len(frames), 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1.0 / scale
+    theta[:, :, 2] = -2.0 * shift_px / size
+    grid = torch.nn.functional.affine_grid(theta, list(frames.shape), align_corners=False)
+    return torch.nn.functional.grid_sample(frames, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def _jpeg(frames: torch.Tensor, quality: int) -> torch.Tensor:
+    """(T, 3, S, S) BGR frames through a JPEG encode/decode at ``quality``, frame by frame."""
+    out = []
+    for frame in frames.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy():
+        ok, encoded = cv2.imencode(".jpg", np.ascontiguousarray(frame), [cv2.IMWRITE_JPEG_QUALITY, quality])
+        out.append(cv2.imdecode(encoded, cv2.IMREAD_COLOR))
+    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).float()
+
+
 class Sampler:
     """Augmented training segments: ping-pong looped clips, random start, skin-tone and
-    brightness gains, slow lighting drift, an extra synthetic pulse, sensor noise."""
+    brightness gains, slow lighting drift, an extra synthetic pulse, residual head motion and
+    zoom (crops and masks alike), sensor noise, JPEG compression."""
 
     def __init__(self, clips: list[CanonicalClip], config: TrainConfig, rng: np.random.Generator) -> None:
         self.clips, self.config, self.rng = clips, config, rng
@@ -91,7 +116,16 @@ class Sampler:
             reach = (0.4 + 0.6 * masks).unsqueeze(1)
             crops = crops * (1 + r.uniform(0.001, 0.006) * wave[: self.frames].view(-1, 1, 1, 1) * colour * reach)
             pulse_hz = bpm / 60.0
+        if cfg.motion_px > 0 or cfg.scale_jitter > 0:
+            phase = 2 * np.pi * r.uniform(0.1, 0.5) * t[:, None] + torch.from_numpy(r.uniform(0, 6.3, 3)).float()
+            slow = torch.sin(phase)  # (T, 3): x, y, zoom, each a slow sway of its own phase
+            shift = cfg.motion_px * (r.uniform(0.3, 1.0) * slow[:, :2] + 0.2 * torch.randn(self.frames, 2))
+            scale = 1.0 + cfg.scale_jitter * r.uniform(0.3, 1.0) * slow[:, 2]
+            crops = _moved(crops, shift, scale)
+            masks = _moved(masks[:, None], shift, scale)[:, 0]
         crops = crops + r.uniform(0, 1.5) * torch.randn_like(crops)
+        if cfg.compression_share > 0 and r.random() < cfg.compression_share:  # off: no draw, old runs reproduce
+            crops = _jpeg(crops, int(r.integers(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1)))
         return crops.clamp(0, 255), masks, fps, pulse_hz
 
     def drive(self, erase: bool, fps: float, pulse_hz: float) -> tuple[np.ndarray, np.ndarray]:
