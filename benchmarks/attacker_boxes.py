@@ -64,16 +64,12 @@ def region_traces(original: Path, filtered: Path) -> tuple[float, np.ndarray, np
                 raise SystemExit("the face mesh lost the face: this diagnostic needs a face in every frame")
             mesh_box = face_box(face, frame_o.shape)
             mask = skin_mask(face.landmarks, mesh_box)
-            x0, y0, x1, y1 = mesh_box
-            eval_box = (box.x, box.y, box.x + box.w, box.y + box.h)
-            inside = mask[max(0, eval_box[1] - y0) : max(0, eval_box[3] - y0), max(0, eval_box[0] - x0) : max(0, eval_box[2] - x0)]
-            frame_shares = None
+            x0, y0 = mesh_box[:2]
+            inside = mask[max(0, box.y - y0) : max(0, box.y + box.h - y0), max(0, box.x - x0) : max(0, box.x + box.w - x0)]
             for frame, colours in ((frame_o, colours_o), (frame_f, colours_f)):
                 views, view_shares = attacker_views(frame, mesh_box, mask)  # skin, face box, square
-                region = frame[box.y : box.y + box.h, box.x : box.x + box.w].mean(axis=(0, 1))
-                colours.append(np.insert(views, 2, region, axis=0)[:, ::-1])  # BGR -> RGB
-                frame_shares = np.insert(view_shares, 2, float(inside.sum()) / max(1, box.w * box.h))
-            shares.append(frame_shares)
+                colours.append(np.insert(views, 2, box.region(frame).mean(axis=(0, 1)), axis=0)[:, ::-1])  # BGR -> RGB
+            shares.append(np.insert(view_shares, 2, float(inside.sum()) / max(1, box.w * box.h)))  # the same for both frames
     finally:
         tracker.close()
     return info.fps, np.asarray(colours_o), np.asarray(colours_f), np.asarray(shares)
@@ -107,21 +103,16 @@ def main() -> None:
         cells = []
         for estimator in estimators:
             # a region's mean colour per frame is a 1x1 face crop: every trace estimator reads it as it would the crop
-            wave_o, wave_f = (estimator.waveform(c[:, index, None, None], fps) for c in (colours_o, colours_f))
+            traces = (colours_o, colours_f, still) if index else (colours_o, colours_f)  # the skin held still: a constant
+            wave_o, *waves = (estimator.waveform(c[:, index, None, None], fps) for c in traces)
             if args.target is None:
                 reference = bandpass(wave_o, fps)
-                cell = f"{abs(pearson(bandpass(wave_f, fps), reference)):.2f}"
-                if index:  # the skin held still is a constant: nothing to read
-                    wave_still = estimator.waveform(still[:, index, None, None], fps)
-                    cell += f" / {abs(pearson(bandpass(wave_still, fps), reference)):.2f}"
-                cells.append(cell)
+                kept = [abs(pearson(bandpass(wave, fps), reference)) for wave in waves]
+                cells.append(" / ".join(f"{r:.2f}" for r in kept))
             else:
-                read_o, read_f = (windowed_heart_rates(wave, fps)[1] for wave in (wave_o, wave_f))
-                cell = f"{np.mean(np.abs(read_f - args.target) <= 3):.0%} / {np.mean(np.abs(read_f - read_o) <= 5):.0%}"
-                if index:
-                    read_still = windowed_heart_rates(estimator.waveform(still[:, index, None, None], fps), fps)[1]
-                    cell += f" / {np.mean(np.abs(read_still - read_o) <= 5):.0%}"
-                cells.append(cell)
+                read_o, read_f, *read_still = (windowed_heart_rates(wave, fps)[1] for wave in (wave_o, *waves))
+                shares_read = [np.mean(np.abs(read_f - args.target) <= 3)] + [np.mean(np.abs(r - read_o) <= 5) for r in (read_f, *read_still)]
+                cells.append(" / ".join(f"{s:.0%}" for s in shares_read))
         print(f"| {region} | {shares[:, index].mean():.2f} | " + " | ".join(cells) + " |")
 
 

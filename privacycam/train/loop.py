@@ -80,7 +80,7 @@ def _jpeg(frames: torch.Tensor, quality: int) -> torch.Tensor:
     """(T, 3, S, S) BGR frames through a JPEG encode/decode at ``quality``, frame by frame."""
     out = []
     for frame in frames.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy():
-        ok, encoded = cv2.imencode(".jpg", np.ascontiguousarray(frame), [cv2.IMWRITE_JPEG_QUALITY, quality])
+        _, encoded = cv2.imencode(".jpg", np.ascontiguousarray(frame), [cv2.IMWRITE_JPEG_QUALITY, quality])
         out.append(cv2.imdecode(encoded, cv2.IMREAD_COLOR))
     return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).float()
 
@@ -121,8 +121,8 @@ class Sampler:
             slow = torch.sin(phase)  # (T, 3): x, y, zoom, each a slow sway of its own phase
             shift = cfg.motion_px * (r.uniform(0.3, 1.0) * slow[:, :2] + 0.2 * torch.randn(self.frames, 2))
             scale = 1.0 + cfg.scale_jitter * r.uniform(0.3, 1.0) * slow[:, 2]
-            crops = _moved(crops, shift, scale)
-            masks = _moved(masks[:, None], shift, scale)[:, 0]
+            moved = _moved(torch.cat([crops, masks[:, None]], dim=1), shift, scale)  # the mask moves with the face
+            crops, masks = moved[:, :3], moved[:, 3]
         crops = crops + r.uniform(0, 1.5) * torch.randn_like(crops)
         if cfg.compression_share > 0 and r.random() < cfg.compression_share:  # off: no draw, old runs reproduce
             crops = _jpeg(crops, int(r.integers(cfg.jpeg_quality[0], cfg.jpeg_quality[1] + 1)))
