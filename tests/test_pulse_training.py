@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from privacycam.rppg.differentiable import ESTIMATORS
 from privacycam.train.data import CanonicalClip
 from privacycam.train.loop import Sampler, TrainConfig, _jpeg, _moved
+
+MODELS = Path(__file__).parents[1] / "privacycam" / "models"  # the committed training configs
 
 AUGMENTED = {"motion_px": 1.5, "scale_jitter": 0.04, "compression_share": 1.0}
 
@@ -60,3 +64,12 @@ def test_segments_are_seeded_and_augmentation_is_off_by_default(clip):
     # the mask moves with the face: soft edges appear, and frames differ from one another
     assert ((masks > 0.01) & (masks < 0.99)).any() and not torch.equal(masks[0], masks[-1])
     assert masks.min() >= 0 and masks.max() <= 1.0 + 1e-6
+
+
+@pytest.mark.parametrize("path", [MODELS / "pulse_editor_train.json", *sorted(MODELS.glob("pulse_editor_train_*.json"))], ids=lambda p: p.stem)
+def test_committed_training_configs_name_real_attackers_and_keep_train_and_held_out_apart(path):
+    config = TrainConfig.from_file(path)  # an unknown key raises
+    known = {*ESTIMATORS, "physnet", "tscan"}
+    assert set(config.train_attackers) <= known and set(config.heldout_attackers) <= known
+    assert not set(config.train_attackers) & set(config.heldout_attackers)
+    assert not set(config.train_clips) & set(config.val_clips)
