@@ -66,15 +66,15 @@ class _StampedSource:
 
 
 def bench_size(
-    size: tuple[int, int], mode: Mode, editor_name: str, seconds: float, warmup: int = 30, refine: dict | None = None
+    size: tuple[int, int], mode: Mode, editor_name: str, seconds: float, warmup: int = 30, settings: dict | None = None
 ) -> dict:
     """Throughput (unpaced, every frame timed per stage) and a paced 30-fps live run.
-    ``refine``: the refine fields of :class:`PipelineConfig` (default: refine off)."""
-    refine = refine or {}
+    ``settings``: fields of :class:`PipelineConfig`, e.g. refine's (default: refine off)."""
+    settings = settings or {}
     width, height = size
     frames = int(seconds * 30)
     # 1) per-stage timings, frames back to back, planner in its worker thread as live
-    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0, **refine))
+    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0, **settings))
     stages: dict[str, list[float]] = {}
     cpu0, wall0 = _cpu_seconds(), time.perf_counter()
     for frame in SyntheticSource(width, height, 30.0, frames=frames + warmup):
@@ -95,7 +95,7 @@ def bench_size(
         "planner_runs": stats.plans_made,
     }
     # 2) live: paced 30 fps source → runner → sink; end-to-end added latency and drops
-    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0, **refine))
+    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0, **settings))
     source = _StampedSource(SyntheticSource(width, height, 30.0, frames=frames + warmup, realtime=True))
     sink = _NullSink()
     runner = StreamRunner(source, pipeline, sink)
@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     mode = mode_from_args(args.mode)
     sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.sizes.split(",")]
     refine = refine_config(args)
-    results = [bench_size(size, mode, args.editor, args.seconds, refine=refine) for size in sizes]
+    results = [bench_size(size, mode, args.editor, args.seconds, settings=refine) for size in sizes]
     payload = {"mode": mode.label(), "editor": args.editor, "seconds": args.seconds, **refine, "results": results}
     if args.json == "-":
         print(json.dumps(payload, indent=1))

@@ -23,7 +23,7 @@ from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
 from privacycam.stream.ladder import CADENCE_FACTOR, FAIL_SAFE, NORMAL, REUSE_LANDMARKS, RUNGS, SKIP_REFINE, SLOW_PLANNING
-from privacycam.stream.planner import Planner
+from privacycam.stream.planner import PLANNER_NICENESS, Planner
 from privacycam.stream.ring import CropRing
 from privacycam.stream.stats import StreamStats
 
@@ -53,6 +53,7 @@ class PipelineConfig:
     refine_horizon: int = 30  # frames a refined plan covers (the planner replans every plan_every)
     refine_min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB  # refine keeps the largest attacker box at this PSNR
     refine_attackers: tuple[str, ...] = REFINE_ATTACKERS  # the differentiable estimators refine works against
+    planner_niceness: int = PLANNER_NICENESS  # live: the planner thread yields the cores to the frames (0: same priority)
 
 
 @dataclass
@@ -90,7 +91,9 @@ class FilterPipeline:
             if c.refine_steps > 0
             else None
         )
-        self._planner = Planner(editor, asynchronous=c.asynchronous, refiner=refiner, budget_ms=c.refine_budget_ms)
+        self._planner = Planner(
+            editor, asynchronous=c.asynchronous, refiner=refiner, budget_ms=c.refine_budget_ms, niceness=c.planner_niceness
+        )
         self._ring = CropRing(int(self.config.window_s * self.config.fps) + 1, self.config.canonical_size)
         self._target = TargetPulse(mode.target_bpm, seed=self.config.seed)
         self._decoy = DecoyNoise(fps=self.config.fps, seed=self.config.seed + 1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import time
 
@@ -11,6 +13,25 @@ from privacycam.editors.refine import Lookahead, TraceRefiner
 from privacycam.modes import Mode
 
 log = logging.getLogger(__name__)
+
+# Live, the planner thread runs this much nicer than the per-frame path, which then preempts
+# planning and refine when both want a core: lower tail latency for a few more late plans
+# (BENCHMARKS.md, "Planner priority").
+PLANNER_NICENESS = 10
+
+
+def lower_thread_priority(niceness: int) -> bool:
+    """Make the calling thread ``niceness`` nicer than it is (Linux gives every thread its
+    own nice value; raising it needs no privilege). False where that is not possible."""
+    if niceness <= 0 or not sys.platform.startswith("linux"):
+        return False
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + niceness))
+    except OSError as exc:  # e.g. a sandbox that forbids it: plan at normal priority
+        log.info("planner priority unchanged: %s", exc)
+        return False
+    return True
 
 
 class Planner:
@@ -22,15 +43,22 @@ class Planner:
     together get ``budget_ms``: the refiner fits its steps to it, and a refined plan that
     comes too late is discarded for the unrefined one (a miss). Frames never wait either
     way; they use the previous plan meanwhile. Inline, refine takes all its steps.
+    The worker thread runs ``niceness`` nicer than the thread that made the planner.
     """
 
     def __init__(
-        self, editor: Editor, asynchronous: bool = True, refiner: TraceRefiner | None = None, budget_ms: float = 40.0
+        self,
+        editor: Editor,
+        asynchronous: bool = True,
+        refiner: TraceRefiner | None = None,
+        budget_ms: float = 40.0,
+        niceness: int = PLANNER_NICENESS,
     ) -> None:
         self.editor = editor
         self.asynchronous = asynchronous
         self.refiner = refiner
         self.budget_ms = budget_ms
+        self.niceness = niceness
         self.plans_made = 0
         self.requests_dropped = 0
         self.failures = 0
@@ -101,6 +129,7 @@ class Planner:
         log.warning("editor %s failed: %s", self.editor.name, self.last_error)
 
     def _work(self) -> None:
+        lower_thread_priority(self.niceness)
         while True:
             with self._lock:
                 while self._pending is None and not self._closed:
