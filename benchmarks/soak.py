@@ -26,6 +26,7 @@ from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
 from privacycam.options import DEFAULT_BUDGET_MS, DEFAULT_REFINE_STEPS, make_editor
 from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+from privacycam.stream.planner import PLANNER_NICENESS
 from privacycam.stream.runner import StreamRunner
 
 
@@ -46,13 +47,21 @@ class CountingSink:
 
 
 def soak(
-    seconds: float, warmup_s: float = 10.0, width: int = 640, height: int = 480, fps: float = 30.0, editor: str = "auto"
+    seconds: float,
+    warmup_s: float = 10.0,
+    width: int = 640,
+    height: int = 480,
+    fps: float = 30.0,
+    editor: str = "auto",
+    planner_niceness: int = PLANNER_NICENESS,
 ) -> dict:
     """Stream for ``warmup_s + seconds``; the numbers cover the ``seconds`` after the warm-up
     (which should outlast the pipeline's 8-s history, whose buffers fill during it)."""
     python_threads_before = threading.active_count()
     source = SyntheticSource(width, height, fps, frames=None, realtime=True)
-    config = PipelineConfig(fps=fps, refine_steps=DEFAULT_REFINE_STEPS, refine_budget_ms=DEFAULT_BUDGET_MS)  # as `privacycam`
+    config = PipelineConfig(  # as `privacycam`
+        fps=fps, refine_steps=DEFAULT_REFINE_STEPS, refine_budget_ms=DEFAULT_BUDGET_MS, planner_niceness=planner_niceness
+    )
     pipeline = FilterPipeline(make_editor(editor), parse_mode("spoof-hr", 75.0), config)
     sink = CountingSink()
     runner = StreamRunner(source, pipeline, sink)
@@ -109,9 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="soak length after the warm-up (default 10)")
     parser.add_argument("--editor", default="auto", help="pulse editor, as privacycam --editor (default: auto)")
+    parser.add_argument("--planner-niceness", type=int, default=PLANNER_NICENESS,
+                        help=f"how much nicer the planner thread runs (default {PLANNER_NICENESS}; 0: the frames' priority)")
     parser.add_argument("--json", type=Path, help="also write the result as JSON here")
     args = parser.parse_args(argv)
-    result = soak(args.minutes * 60.0, editor=args.editor)
+    result = soak(args.minutes * 60.0, editor=args.editor, planner_niceness=args.planner_niceness)
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
