@@ -17,13 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from privacycam.bench import bench_size
-from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB
+from privacycam.bench import bench_size, parse_sizes
 from privacycam.modes import parse_mode
-from privacycam.options import DEFAULT_BUDGET_MS, DEFAULT_REFINE_STEPS
+from privacycam.options import refine_config
 from privacycam.stream.planner import PLANNER_NICENESS
 
-REFINE = {"refine_steps": DEFAULT_REFINE_STEPS, "refine_budget_ms": DEFAULT_BUDGET_MS, "refine_min_psnr_db": DEFAULT_MIN_PSNR_DB}
+REFINE = refine_config(argparse.Namespace())  # the CLI's refine defaults, as `privacycam bench`
 
 
 def main() -> None:
@@ -33,7 +32,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="640x480,1280x720")
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
-    sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    sizes = parse_sizes(args.sizes)
     mode = parse_mode("spoof-hr", 90.0)
     runs = []
     for index in range(args.rounds):

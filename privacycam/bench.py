@@ -65,6 +65,11 @@ class _StampedSource:
         self.source.close()
 
 
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """``"640x480,1280x720"`` -> [(640, 480), (1280, 720)]."""
+    return [tuple(int(v) for v in size.lower().split("x")) for size in text.split(",")]
+
+
 def bench_size(
     size: tuple[int, int], mode: Mode, editor_name: str, seconds: float, warmup: int = 30, settings: dict | None = None
 ) -> dict:
@@ -165,7 +170,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     mode = mode_from_args(args.mode)
-    sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.sizes.split(",")]
+    sizes = parse_sizes(args.sizes)
     refine = refine_config(args)
     results = [bench_size(size, mode, args.editor, args.seconds, settings=refine) for size in sizes]
     payload = {"mode": mode.label(), "editor": args.editor, "seconds": args.seconds, **refine, "results": results}

@@ -20,18 +20,16 @@ log = logging.getLogger(__name__)
 PLANNER_NICENESS = 10
 
 
-def lower_thread_priority(niceness: int) -> bool:
+def lower_thread_priority(niceness: int) -> None:
     """Make the calling thread ``niceness`` nicer than it is (Linux gives every thread its
-    own nice value; raising it needs no privilege). False where that is not possible."""
+    own nice value; raising it needs no privilege); elsewhere, or if refused, nothing."""
     if niceness <= 0 or not sys.platform.startswith("linux"):
-        return False
+        return
     thread = threading.get_native_id()
     try:
         os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + niceness))
     except OSError as exc:  # e.g. a sandbox that forbids it: plan at normal priority
         log.info("planner priority unchanged: %s", exc)
-        return False
-    return True
 
 
 class Planner:
