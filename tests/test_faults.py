@@ -85,11 +85,11 @@ def test_camera_unplugged_and_replugged_stream_resumes():
     told: list[tuple[str, str]] = []
     source = CameraSource(0, opener=lambda device: next(devices), retry_delay=0.02, on_status=lambda *s: told.append(s))
     pipeline = _pipeline()
-    sent: list[tuple[int, bool]] = []
+    sent: list[tuple[int, ProcessedFrame]] = []
 
     def on_frame(frame: Frame, result: ProcessedFrame) -> None:
-        sent.append((frame.index, result.protected))
-        if len(sent) >= 80:
+        sent.append((frame.index, result))
+        if len(sent) >= 130:
             runner.stop()
 
     runner = StreamRunner(source, pipeline, ListSink(), on_frame=on_frame)
@@ -101,11 +101,19 @@ def test_camera_unplugged_and_replugged_stream_resumes():
     assert "camera 0 stopped delivering frames; reconnecting" in messages
     assert sum("reconnect attempt" in m and "failed" in m for m in messages) == 2
     assert "camera 0 reconnected after 3 attempt(s)" in messages
-    # frames before and after the gap were sent and protected
-    assert [i for i, _ in sent] == list(range(len(sent))) and len(sent) >= 80
-    after = [protected for index, protected in sent if index >= 40]
-    assert len(after) >= 40 and all(after[5:])
-    assert report.stats.frames_out == len(sent) and report.stats.frames_dropped == 0
+    # Frames before and after the gap were sent in order and protection resumed. A stall of
+    # this machine (a loaded CI host) is the one other thing allowed, and only as the overload
+    # ladder handles it (tested on its own below): a frame dropped from a full queue is
+    # counted, and a fail-safe frame says "over budget". The ladder stays up for a second of
+    # on-time frames; 90 frames after the gap are enough to see it come down.
+    indices = [index for index, _ in sent]
+    assert len(sent) >= 130 and indices == sorted(set(indices))
+    assert indices[-1] + 1 == len(sent) + report.stats.frames_dropped  # nothing lost uncounted
+    after = [result for index, result in sent if index >= 40]
+    assert len(after) >= 90
+    assert all(r.protected or (r.failsafe and r.reason.startswith("over budget")) for r in after[5:])
+    assert all(r.protected for r in after[-30:])
+    assert report.stats.frames_out == len(sent)
 
 
 def test_camera_busy_at_start_is_one_clear_error(tmp_path):
