@@ -1,6 +1,7 @@
 """Soak test: a generated live source through the live runner for minutes; memory, fps, threads.
 
     .venv/bin/python benchmarks/soak.py --minutes 10 --json soak.json
+    .venv/bin/python benchmarks/soak.py --minutes 2 --busy 1    # with another program busy on one core
 
 The source is ``SyntheticSource(realtime=True)`` (the astronaut drifting, paced at 30 fps)
 and the pipeline is built as the live command builds it (planner in a worker thread);
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
 import threading
 import time
@@ -46,6 +48,12 @@ class CountingSink:
         self.frames += 1
 
 
+def _spin() -> None:
+    """Keep one core busy, as another program on the machine would (a video-call app)."""
+    while True:
+        pass
+
+
 def soak(
     seconds: float,
     warmup_s: float = 10.0,
@@ -54,9 +62,14 @@ def soak(
     fps: float = 30.0,
     editor: str = "auto",
     planner_niceness: int = PLANNER_NICENESS,
+    busy: int = 0,
 ) -> dict:
     """Stream for ``warmup_s + seconds``; the numbers cover the ``seconds`` after the warm-up
-    (which should outlast the pipeline's 8-s history, whose buffers fill during it)."""
+    (which should outlast the pipeline's 8-s history, whose buffers fill during it). ``busy``
+    processes spin at the stream's priority all along."""
+    spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(busy)]
+    for spinner in spinners:
+        spinner.start()
     python_threads_before = threading.active_count()
     source = SyntheticSource(width, height, fps, frames=None, realtime=True)
     config = PipelineConfig(  # as `privacycam`
@@ -79,9 +92,13 @@ def soak(
     runner.stop()
     report = runner.join(10.0)
     pipeline.close()
+    for spinner in spinners:
+        spinner.terminate()
+        spinner.join()
     stats = report.stats
     return {
         "editor": f"{pipeline.editor.name} ({pipeline.editor.backend})",
+        "busy_processes": busy,
         "duration_s": round(duration, 1),
         "frames": frames,
         "fps": round(frames / duration, 2),
@@ -120,9 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--editor", default="auto", help="pulse editor, as privacycam --editor (default: auto)")
     parser.add_argument("--planner-niceness", type=int, default=PLANNER_NICENESS,
                         help=f"how much nicer the planner thread runs (default {PLANNER_NICENESS}; 0: the frames' priority)")
+    parser.add_argument("--busy", type=int, default=0, help="processes that keep a core busy all along (default 0)")
     parser.add_argument("--json", type=Path, help="also write the result as JSON here")
     args = parser.parse_args(argv)
-    result = soak(args.minutes * 60.0, editor=args.editor, planner_niceness=args.planner_niceness)
+    result = soak(args.minutes * 60.0, editor=args.editor, planner_niceness=args.planner_niceness, busy=args.busy)
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))

@@ -2,7 +2,10 @@
 
 The runner climbs one rung each time the worker stays behind the source for a few
 frames, jumps to the top when the queue is full, and steps down one rung after a
-second on time, so a short hiccup costs little and recovery is gradual.
+second of frames on time, so a short hiccup costs little and recovery is gradual. A frame
+or two behind between frames on time is scheduling jitter (another process held the core
+for a moment), not overload: it neither climbs nor sets the way down back to its start, or
+a busy machine would keep a worker that keeps up degraded for as long as it stays busy.
 """
 
 from __future__ import annotations
@@ -31,10 +34,9 @@ class OverloadLadder:
         if backlog >= capacity - 1:
             self.rung, self._late, self._on_time = FAIL_SAFE, 0, 0
         elif backlog > 0:
-            self._on_time = 0
             self._late += 1
             if self._late >= self.climb_after:
-                self.rung, self._late = min(FAIL_SAFE, self.rung + 1), 0
+                self.rung, self._late, self._on_time = min(FAIL_SAFE, self.rung + 1), 0, 0
         else:
             self._late = 0
             self._on_time += 1
