@@ -15,11 +15,13 @@ after the warm-up and at the end, Python threads again after everything is close
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -49,9 +51,23 @@ class CountingSink:
 
 
 def _spin() -> None:
-    """Keep one core busy, as another program on the machine would (a video-call app)."""
     while True:
         pass
+
+
+@contextlib.contextmanager
+def busy_cores(count: int) -> Iterator[None]:
+    """``count`` processes keeping a core busy each, as other programs on the machine would
+    (a video-call app encoding), at the caller's priority, for the ``with`` block."""
+    spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(count)]
+    for spinner in spinners:
+        spinner.start()
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.terminate()
+            spinner.join()
 
 
 def soak(
@@ -67,9 +83,11 @@ def soak(
     """Stream for ``warmup_s + seconds``; the numbers cover the ``seconds`` after the warm-up
     (which should outlast the pipeline's 8-s history, whose buffers fill during it). ``busy``
     processes spin at the stream's priority all along."""
-    spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(busy)]
-    for spinner in spinners:
-        spinner.start()
+    with busy_cores(busy):
+        return _soak(seconds, warmup_s, width, height, fps, editor, planner_niceness) | {"busy_processes": busy}
+
+
+def _soak(seconds: float, warmup_s: float, width: int, height: int, fps: float, editor: str, planner_niceness: int) -> dict:
     python_threads_before = threading.active_count()
     source = SyntheticSource(width, height, fps, frames=None, realtime=True)
     config = PipelineConfig(  # as `privacycam`
@@ -92,13 +110,9 @@ def soak(
     runner.stop()
     report = runner.join(10.0)
     pipeline.close()
-    for spinner in spinners:
-        spinner.terminate()
-        spinner.join()
     stats = report.stats
     return {
         "editor": f"{pipeline.editor.name} ({pipeline.editor.backend})",
-        "busy_processes": busy,
         "duration_s": round(duration, 1),
         "frames": frames,
         "fps": round(frames / duration, 2),
