@@ -78,16 +78,9 @@ def soak(
     fps: float = 30.0,
     editor: str = "auto",
     planner_niceness: int = PLANNER_NICENESS,
-    busy: int = 0,
 ) -> dict:
     """Stream for ``warmup_s + seconds``; the numbers cover the ``seconds`` after the warm-up
-    (which should outlast the pipeline's 8-s history, whose buffers fill during it). ``busy``
-    processes spin at the stream's priority all along."""
-    with busy_cores(busy):
-        return _soak(seconds, warmup_s, width, height, fps, editor, planner_niceness) | {"busy_processes": busy}
-
-
-def _soak(seconds: float, warmup_s: float, width: int, height: int, fps: float, editor: str, planner_niceness: int) -> dict:
+    (which should outlast the pipeline's 8-s history, whose buffers fill during it)."""
     python_threads_before = threading.active_count()
     source = SyntheticSource(width, height, fps, frames=None, realtime=True)
     config = PipelineConfig(  # as `privacycam`
@@ -154,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--busy", type=int, default=0, help="processes that keep a core busy all along (default 0)")
     parser.add_argument("--json", type=Path, help="also write the result as JSON here")
     args = parser.parse_args(argv)
-    result = soak(args.minutes * 60.0, editor=args.editor, planner_niceness=args.planner_niceness, busy=args.busy)
+    with busy_cores(args.busy):
+        result = {**soak(args.minutes * 60.0, editor=args.editor, planner_niceness=args.planner_niceness), "busy_processes": args.busy}
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
