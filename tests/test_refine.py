@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from privacycam.editors.base import Window
+from privacycam.editors.base import Plan, Window
 from privacycam.editors.refine import (
     DEFAULT_MIN_PSNR_DB,
     EditEnergy,
@@ -17,6 +17,7 @@ from privacycam.editors.refine import (
     RefinedPlan,
     TraceRefiner,
     fit_pulse,
+    planned_edits,
     skin_energy_limit,
 )
 from privacycam.editors.spectral import SpectralEditor
@@ -111,6 +112,32 @@ def test_erase_leaves_ica_out_of_the_loss_and_spoof_keeps_it():
             gains[mode.erase, attackers] = np.concatenate([refined.inject, refined.cancel, refined.rescale])
     np.testing.assert_array_equal(gains[True, ("green", "pos")], gains[True, ("green", "pos", "ica")])
     assert not np.allclose(gains[False, ("green", "pos")], gains[False, ("green", "pos", "ica")])
+
+
+class _FlatPlan(Plan):
+    """A plan whose edit is ``level`` x (1 + drive) everywhere on a ``grid`` x ``grid`` square."""
+
+    def __init__(self, level: float, grid: int) -> None:
+        self.made_at, self.level, self.grid = 0.0, level, grid
+
+    def edit_at(self, timestamp: float, drive: float) -> np.ndarray:
+        return np.full((self.grid, self.grid, 3), self.level * (1.0 + drive), np.float32)
+
+
+def test_planned_edits_fade_in_the_new_plan_as_the_pipeline_does():
+    """Refine's loss sees the seam the pipeline sends: the new plan's weight climbs over the
+    cross-fade, the previous plan (on another grid) keeps the rest, and only the new plan's
+    drive-borne part is what ``rescale`` scales."""
+    lookahead = Lookahead(np.arange(6) / FPS, np.full(6, 0.5))
+    grids, borne, weights = planned_edits(_FlatPlan(2.0, 8), _FlatPlan(-4.0, 16), lookahead, crossfade_frames=3)
+    np.testing.assert_allclose(weights, [0.25, 0.5, 0.75, 1.0, 1.0, 1.0])
+    assert grids.shape == (6, 8, 8, 3)
+    expected = weights * 3.0 + (1.0 - weights) * -6.0  # new 2 x 1.5, previous -4 x 1.5
+    np.testing.assert_allclose(grids[:, 0, 0, 0], expected, rtol=1e-6)
+    np.testing.assert_allclose(borne[:, 0, 0, 0], weights * 1.0, rtol=1e-6)  # 2 x 1.5 - 2 x 1, faded in
+    grids, _, weights = planned_edits(_FlatPlan(2.0, 8), None, lookahead, crossfade_frames=3)
+    np.testing.assert_allclose(weights, 1.0)
+    np.testing.assert_allclose(grids, 3.0)
 
 
 @pytest.mark.parametrize("level", [0.3, 0.5, 1.7, -2.25])

@@ -65,6 +65,20 @@ class Plan(ABC):
         """(g, g, 3) float32 BGR additive edit in grey levels, covering the canonical square."""
 
 
+def crossfade_weight(age: int, frames: int) -> float:
+    """A new plan's weight ``age`` frames after it replaced the previous one, which keeps
+    the rest: the seam between plans is blended over ``frames`` frames."""
+    return min(1.0, (age + 1) / (frames + 1))
+
+
+def crossfade(edit: np.ndarray, previous: np.ndarray, weight: float) -> np.ndarray:
+    """``weight`` x the new plan's (g, g, 3) ``edit`` + the rest of the previous plan's, whose
+    grid may differ (a pulse plan's 8x8 after a de-identify plan's 16x16)."""
+    if previous.shape != edit.shape:
+        previous = cv2.resize(previous, edit.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+    return weight * edit + (1 - weight) * previous
+
+
 class Editor(ABC):
     """Makes plans from windows. Runs in the planner thread, never in the per-frame path."""
 

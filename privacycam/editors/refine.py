@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 import torch
 
-from privacycam.editors.base import Plan, Window
+from privacycam.editors.base import Plan, Window, crossfade, crossfade_weight
 from privacycam.editors.spectral import sinusoid_design
 from privacycam.modes import Mode
 from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass, ica_fit, ica_with
@@ -258,20 +258,7 @@ class TraceRefiner:
         fps = window.fps
         recent = max(1, int(round(LEVEL_S * fps)))
         skin = window.masks[-recent:].mean(axis=0)
-        grids, borne, weights = [], [], []
-        for age, (t, drive) in enumerate(zip(lookahead.timestamps, lookahead.drive)):
-            weight = min(1.0, (age + 1) / (self.crossfade_frames + 1)) if previous is not None else 1.0
-            edit = plan.edit_at(float(t), float(drive))
-            borne.append(weight * (edit - plan.edit_at(float(t), 0.0)))  # the part ``rescale`` scales
-            if weight < 1.0:
-                earlier = previous.edit_at(float(t), float(drive))
-                if earlier.shape != edit.shape:  # e.g. a pulse plan (8x8) after a de-identify one (16x16)
-                    earlier = cv2.resize(earlier, edit.shape[1::-1], interpolation=cv2.INTER_LINEAR)
-                edit = weight * edit + (1.0 - weight) * earlier
-            grids.append(edit)
-            weights.append(weight)
-        grids = np.asarray(grids, np.float64)  # (H, g, g, 3): the planned edit, as the pipeline blends it
-        borne = np.asarray(borne, np.float64)
+        grids, borne, weights = planned_edits(plan, previous, lookahead, self.crossfade_frames)
         planned = np.stack([skin_mean(grid, skin) for grid in grids])
         borne_mean = torch.from_numpy(np.stack([skin_mean(grid, skin) for grid in borne]))  # (H, 3)
         energy = EditEnergy(grids, borne, skin)
@@ -329,6 +316,24 @@ class TraceRefiner:
             return cost
 
         return loss, pulse
+
+
+def planned_edits(
+    plan: Plan, previous: Plan | None, lookahead: Lookahead, crossfade_frames: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the pipeline will apply over ``lookahead``: the (H, g, g, 3) grid edits (``plan``
+    cross-faded in over ``crossfade_frames`` from ``previous``), their drive-borne part (the
+    part ``rescale`` scales) and the (H,) weight of ``plan`` in each."""
+    grids, borne, weights = [], [], []
+    for age, (t, drive) in enumerate(zip(lookahead.timestamps, lookahead.drive)):
+        weight = crossfade_weight(age, crossfade_frames) if previous is not None else 1.0
+        edit = plan.edit_at(float(t), float(drive))
+        borne.append(weight * (edit - plan.edit_at(float(t), 0.0)))
+        if weight < 1.0:
+            edit = crossfade(edit, previous.edit_at(float(t), float(drive)), weight)
+        grids.append(edit)
+        weights.append(weight)
+    return np.asarray(grids, np.float64), np.asarray(borne, np.float64), np.asarray(weights, np.float64)
 
 
 class EditEnergy:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from privacycam.editors.base import Editor, Plan
+from privacycam.editors.base import Editor, Plan, crossfade, crossfade_weight
 from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS, Lookahead, TraceRefiner, skin_mean
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceObservation, FaceTracker
@@ -271,11 +271,8 @@ class FilterPipeline:
         grid_edit = self._plan.edit_at(timestamp, drive)
         regions = {self._plan.region}
         if self._previous_plan is not None and self._seam_frames < self.config.crossfade_frames:
-            weight = (self._seam_frames + 1) / (self.config.crossfade_frames + 1)
-            previous = self._previous_plan.edit_at(timestamp, drive)
-            if previous.shape != grid_edit.shape:  # e.g. pulse (8x8) → deidentify (16x16)
-                previous = cv2.resize(previous, grid_edit.shape[1::-1], interpolation=cv2.INTER_LINEAR)
-            grid_edit = weight * grid_edit + (1 - weight) * previous
+            weight = crossfade_weight(self._seam_frames, self.config.crossfade_frames)
+            grid_edit = crossfade(grid_edit, self._previous_plan.edit_at(timestamp, drive), weight)
             regions.add(self._previous_plan.region)
             self._seam_frames += 1
         if "face" in regions:  # identity edits cover eyes, brows and lips too
