@@ -207,10 +207,14 @@ def test_refine_fits_its_steps_to_the_budget():
     # a process's first step pays torch's one-off set-up (more than the budget when this test runs alone)
     TraceRefiner(steps=1).refine(plan, None, window, mode, _lookahead(window))
     refiner = TraceRefiner(steps=1000)
-    # 1 s: room for the plan's set-up on a stalled CI host (0.2 s once left none), far short of 1000 steps
-    refiner.refine(plan, None, window, mode, _lookahead(window), deadline=time.perf_counter() + 1.0)
+    # 0.5 s per plan: room for the plan's set-up on a stalled CI host (0.2 s once left none), far
+    # short of 1000 steps (~8 s). Refine steps up to its deadline, so a host stall during the last
+    # step turns that plan into a counted miss (CI saw one); three plans, at most one lost to that
+    for _ in range(3):
+        refiner.refine(plan, None, window, mode, _lookahead(window), deadline=time.perf_counter() + 0.5)
     s = refiner.stats
-    assert s.misses == 0 and 1 <= s.steps < 1000
+    assert s.plans >= 2 and s.plans + s.misses == 3
+    assert s.plans <= s.steps < 1000 * s.plans
 
 
 def test_short_history_and_off_modes_are_not_refined():
