@@ -14,7 +14,7 @@ from hypothesis.extra.numpy import arrays
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceObservation, FaceTracker
-from privacycam.face.skin_mask import face_oval_polygon, skin_mask
+from privacycam.face.skin_mask import face_oval_polygon, face_regions, skin_mask
 from privacycam.frames import Frame, as_bgr
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
@@ -156,4 +156,26 @@ def test_skin_mask_and_canonical_warp_on_edge_cases(real_landmarks, data):
     except ValueError:
         return
     assert np.isfinite(warp.to_canonical).all() and np.isfinite(warp.to_frame).all()
+    # the landmarks land near the canonical square (the pipeline draws its skin mask there)
+    canonical = cv2.transform(landmarks[None], warp.to_canonical)[0]
+    assert np.isfinite(canonical).all() and np.abs(canonical).max() < 1e6
     assert warp.crop(FACE).shape == (32, 32, 3)
+
+
+@pytest.mark.parametrize("spread_px", [0.0, 1e-3, 0.5])
+def test_coinciding_anchor_points_are_degenerate_not_a_huge_warp(real_landmarks, fixed_pipeline, spread_px):
+    """Eyes, nose, chin and cheeks piled within ``spread_px`` of one point (the rest of the mesh
+    intact) once gave a warp that sent landmarks to ~1e27 canonical pixels: now the warp is
+    refused and the frame passes through as "landmarks degenerate"."""
+    landmarks = real_landmarks.copy()
+    _, holes = face_regions()
+    anchors = [*holes[0], *holes[1], 1, 152, 10, 234, 454]
+    jitter = np.random.default_rng(0).uniform(-spread_px, spread_px, (len(anchors), 2))
+    landmarks[anchors] = landmarks[1] + jitter.astype(np.float32)
+    with pytest.raises(ValueError, match="degenerate"):
+        CanonicalWarp.from_landmarks(landmarks, 64)
+    pipeline, tracker = fixed_pipeline
+    tracker.landmarks = landmarks
+    result = pipeline.process(Frame(FACE, 0, 0.0))
+    assert result.reason.startswith("landmarks degenerate") and not result.protected
+    assert result.failsafe or np.array_equal(result.image, FACE)

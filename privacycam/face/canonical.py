@@ -56,6 +56,11 @@ class CanonicalWarp:
         matrix, _ = cv2.estimateAffinePartial2D(src, _template(size), method=cv2.LMEDS)
         if matrix is None:
             raise ValueError("degenerate landmarks: no canonical transform")
+        # a face whose anchors span under ~4 px maps a pixel onto a quarter of the square, or
+        # onto infinity: no face the pipeline accepts (a 16-px box and up) comes near that
+        scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
+        if not np.isfinite(matrix).all() or scale > size / 4:
+            raise ValueError("degenerate landmarks: the face's anchor points (eyes, nose, chin) nearly coincide")
         return cls(matrix.astype(np.float64), cv2.invertAffineTransform(matrix).astype(np.float64), size)
 
     def crop(self, image: np.ndarray, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
