@@ -186,8 +186,11 @@ def test_close_from_another_thread_ends_a_reconnect_loop(tmp_path: Path) -> None
     got: list[int] = []
     reader = threading.Thread(target=lambda: got.extend(f.index for f in source))
     reader.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 5.0  # poll: a stalled host may take a while to reach the retry loop
+    while source.status != "reconnecting" and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert source.status == "reconnecting"
+    time.sleep(0.1)  # a few retries (10-50 ms apart) into the loop
     source.close()
     reader.join(timeout=2)
     assert not reader.is_alive() and got == [0, 1]
