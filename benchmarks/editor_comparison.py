@@ -28,6 +28,7 @@ from pathlib import Path
 
 from privacycam.editors.base import Editor
 from privacycam.editors.composite import with_identity
+from privacycam.editors.recording import RECORDING_SUFFIX, recording_attacker
 from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.evaluation.report import evaluate
@@ -49,7 +50,8 @@ class Config:
 
 def parse_config(config: str) -> Config:
     """``spectral+r8`` -> the spectral editor with 8 refine steps; ``+psnr0`` / ``+psnr40``: no
-    PSNR floor / a 40-dB one; ``+ica``: ICA among the refine's attackers; ``spectral*1.5``: a
+    PSNR floor / a 40-dB one; ``+ica``: ICA among the refine's attackers (``+recica``: ICA
+    fitted on the whole recording sent); ``+norec``: no attacker fitted on the recording; ``spectral*1.5``: a
     spectral editor injecting 1.5x louder (a baseline at the PSNR of a refined run);
     ``learned@runs/x``: the learned editor with the weights ``privacycam train --out runs/x`` wrote."""
     editor, *options = config.split("+")
@@ -73,8 +75,10 @@ def parse_config(config: str) -> Config:
             settings = replace(settings, steps=int(option[1:]))
         elif option.startswith("psnr"):
             settings = replace(settings, min_psnr_db=float(option[4:]) or None)
-        elif option == "ica":
-            settings = replace(settings, attackers=(*settings.attackers, "ica"))
+        elif option in ("ica", "recica"):  # ICA on the recent frames / on the whole recording sent
+            settings = replace(settings, attackers=(*settings.attackers, "ica" if option == "ica" else "ica" + RECORDING_SUFFIX))
+        elif option == "norec":  # no attacker fitted on the whole recording (the default before session 9)
+            settings = replace(settings, attackers=tuple(a for a in settings.attackers if recording_attacker(a) is None))
         else:
             raise ValueError(f"unknown option {option!r} in {config}")
     return settings
@@ -172,13 +176,16 @@ def main() -> None:
                         help="mode:bpm items, e.g. spoof-hr:90 erase: (default: spoof 60/90/120/150 and erase)")
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "clips")
     parser.add_argument("--json", type=Path, nargs="+", default=[Path(__file__).parent / "results" / "editor_comparison.json"],
-                        help="where to write the rows (one file); with --tables, the earlier runs to read")
+                        help="where to write the rows (one file); with --tables, the earlier runs to read (a later "
+                        "file's row replaces an earlier one of the same clip, configuration, mode and estimator)")
     parser.add_argument("--tables", action="store_true",
                         help="print the tables of earlier runs' --json files, run nothing (process output is "
                         "reproducible, so configurations from separate runs compare as if run together)")
     args = parser.parse_args()
     if args.tables:
-        rows = [row for path in args.json for row in json.loads(path.read_text())]
+        # a later file's row replaces an earlier one of the same clip, configuration, mode and estimator
+        keyed = {(r["clip"], r["editor"], r["mode"], r["bpm"], r["estimator"]): r for path in args.json for r in json.loads(path.read_text())}
+        rows = list(keyed.values())
     else:
         if len(args.json) != 1:
             parser.error("--json takes one file to write (several only with --tables)")

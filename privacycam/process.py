@@ -20,6 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from privacycam.editors.base import Editor
+from privacycam.editors.recording import RECORDING_SUFFIX
 from privacycam.errors import PrivacyCamError
 from privacycam.frames import Frame
 from privacycam.identity.evaluate import IMAGE_SUFFIXES
@@ -34,7 +35,8 @@ from privacycam.stream.runner import RunReport, StreamRunner
 log = logging.getLogger(__name__)
 
 QUALITY_MAX_STEPS = 40  # refine steps per plan with --quality max (nothing is live, so time is free)
-QUALITY_MAX_ATTACKERS = (*REFINE_ATTACKERS, "ica")
+# ICA both ways: with PBV fitted on the recording too, ICA alone let evm_face read 123.5 at 120 bpm (BENCHMARKS.md)
+QUALITY_MAX_ATTACKERS = (*REFINE_ATTACKERS, "ica", "ica" + RECORDING_SUFFIX)
 
 
 @dataclass

@@ -109,4 +109,4 @@ def test_quality_max_takes_more_steps_with_ica_among_the_attackers(evm_clip, tmp
     assert main(args) == 0
     refine = json.loads(stats.read_text())["stats"]["refine"]
     assert refine["plans"] >= 2 and refine["steps"] == 40 * refine["plans"] and refine["misses"] == 0
-    assert attackers == [(*REFINE_ATTACKERS, "ica")]
+    assert attackers == [(*REFINE_ATTACKERS, "ica", "ica@recording")]

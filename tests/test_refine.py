@@ -98,20 +98,28 @@ def test_refine_cancels_on_the_skin_the_pulse_the_box_still_shows():
     assert np.abs(seen[:, 1]).max() < 0.8 * np.abs(pulse[:29, 1]).max()
 
 
-def test_erase_leaves_ica_out_of_the_loss_and_spoof_keeps_it():
-    """ICA is a spoof attacker only (see SPOOF_ONLY_ATTACKERS): in erase refine with and
-    without it are the same; in spoof it changes the refined gains."""
+@pytest.mark.parametrize("spoof_only", ["ica", "pbv@recording"])
+def test_spoof_only_attackers_change_spoof_and_not_erase(spoof_only: str):
+    """ICA (see SPOOF_ONLY_ATTACKERS) and the attackers fitted on the whole recording sent are
+    spoof attackers only: in erase refine with and without one is the same; in spoof it
+    changes the refined gains."""
     window, _ = _window()
     erase, spoof = parse_mode("erase"), parse_mode("spoof-hr", 150.0)
     decoy = Lookahead(window.timestamps[-1] + np.arange(30) / FPS, np.zeros(30))
+    without, with_it = ("green", "pos"), ("green", "pos", spoof_only)
     gains = {}
     for mode, lookahead in ((erase, decoy), (spoof, _lookahead(window))):
         plan = SpectralEditor().plan(window, mode)
-        for attackers in (("green", "pos"), ("green", "pos", "ica")):
+        for attackers in (without, with_it):
             refined = TraceRefiner(steps=6, attackers=attackers).refine(plan, None, window, mode, lookahead)
             gains[mode.erase, attackers] = np.concatenate([refined.inject, refined.cancel, refined.rescale])
-    np.testing.assert_array_equal(gains[True, ("green", "pos")], gains[True, ("green", "pos", "ica")])
-    assert not np.allclose(gains[False, ("green", "pos")], gains[False, ("green", "pos", "ica")])
+    np.testing.assert_array_equal(gains[True, without], gains[True, with_it])
+    assert not np.allclose(gains[False, without], gains[False, with_it])
+
+
+def test_unknown_refine_attackers_are_refused():
+    with pytest.raises(ValueError, match="unknown refine attackers"):
+        TraceRefiner(attackers=("green", "lgi@recording"))
 
 
 class _FlatPlan(Plan):

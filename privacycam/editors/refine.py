@@ -6,7 +6,8 @@ will see: the frames already sent (original colour plus the edit the pipeline ac
 applied, recorded in the window) followed by the planned frames (the forecast original
 colour plus the plan's edit, cross-faded with the previous plan as the pipeline does, plus
 the correction), read by an ensemble of differentiable estimators (ICA with its unmixing
-held for the plan's steps) in several views: the skin alone, and face boxes of the frame as
+held for the plan's steps; PBV also through the colour mix it fits on the whole recording
+sent so far, :mod:`privacycam.editors.recording`) in several views: the skin alone, and face boxes of the frame as
 attackers crop them (the face, and a larger square like a face detector's), whose non-skin
 part (eyes, lips, hair, neck, background) carries the real pulse and cannot be edited.
 
@@ -37,6 +38,7 @@ import numpy as np
 import torch
 
 from privacycam.editors.base import Plan, Window, crossfade, crossfade_weight
+from privacycam.editors.recording import COLOUR_MIXES, RECORDING_SUFFIX, SentRecording, recording_attacker, sent_view_colours
 from privacycam.editors.spectral import sinusoid_design
 from privacycam.modes import Mode
 from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass, ica_fit, ica_with
@@ -45,7 +47,9 @@ from privacycam.train.objective import dominant_hz, peak_share, pearson, share_n
 # Live: LGI, OMIT, ICA and the deep estimators are held out. ICA in the live ensemble (its
 # unmixing held for a plan's steps) helped ICA on lp_d6 but diluted the rest: GREEN on lp_d14
 # 91 -> 81 % of windows, PBV 59 -> 44 % (BENCHMARKS.md); ``process --quality max`` adds it.
-REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv")
+# PBV fitted on the whole recording sent (see privacycam.editors.recording) as well as on the
+# recent frames: what PBV reads on a recorded call.
+REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv", "pbv" + RECORDING_SUFFIX)
 # in erase's loss ICA made ICA read the original rate more often (a development run on lp_d6:
 # 50 % of windows vs 8 %): there the colour-channel term keeps the real pulse out of every colour mix
 SPOOF_ONLY_ATTACKERS = ("ica",)
@@ -139,7 +143,9 @@ def skin_mean(edit: np.ndarray, skin: np.ndarray) -> np.ndarray:
 
 class TraceRefiner:
     """Adam on the plan's skin correction (see the module doc) against ``attackers`` (names
-    of :data:`privacycam.rppg.differentiable.ESTIMATORS`). Not thread-safe: one planner owns it.
+    of :data:`privacycam.rppg.differentiable.ESTIMATORS`, or of
+    :data:`privacycam.editors.recording.COLOUR_MIXES` + ``"@recording"``: fitted on all the
+    frames this refiner has seen sent). Not thread-safe: one planner owns it.
 
     Loss: spoof-hr, mean over attackers and views of 1 − |r(attacker wave, drive)|; erase,
     |r(attacker wave, attacker wave of the original)| + ``near_weight`` x the share of its
@@ -168,9 +174,11 @@ class TraceRefiner:
         energy_weight: float = 2.0,
         max_rescale: float = 1.0,
     ) -> None:
-        unknown = [name for name in attackers if name not in ESTIMATORS]
+        unknown = [name for name in attackers if name not in ESTIMATORS and recording_attacker(name) not in COLOUR_MIXES]
         if unknown:
-            raise ValueError(f"unknown refine attackers {unknown}; choose from {sorted(ESTIMATORS)}")
+            raise ValueError(
+                f"unknown refine attackers {unknown}; choose from {sorted(ESTIMATORS)} or {sorted(COLOUR_MIXES)} + '@recording'"
+            )
         self.steps = steps
         self.attackers = tuple(attackers)
         self.lr, self.fidelity, self.peak_weight, self.channel_weight = lr, fidelity, peak_weight, channel_weight
@@ -184,6 +192,7 @@ class TraceRefiner:
         self._step_times: deque[float] = deque(maxlen=16)
         self._warmed_up = False
         self._warm: tuple[Mode, np.ndarray] | None = None  # the last mode and its (3, 3) gains
+        self.recording = SentRecording()
 
     def refine(
         self,
@@ -197,6 +206,7 @@ class TraceRefiner:
         """The refined plan, or ``plan`` itself when refine does not apply or misses ``deadline``
         (a ``time.perf_counter()`` value; None: take all ``steps``, as offline)."""
         fps = window.fps
+        self.recording.update(window)
         if not mode.edits_pulse or window.view_colours is None or self.steps <= 0 or len(window.timestamps) < MIN_HISTORY_S * fps:
             return plan
         start_gains = self._warm[1] if self._warm is not None and self._warm[0] == mode else np.zeros((3, 3))
@@ -269,11 +279,12 @@ class TraceRefiner:
         weight = torch.tensor(weights, dtype=torch.float64)[:, None]
         drive_ahead = torch.from_numpy(lookahead.drive.astype(np.float64))[:, None]
         fixed, originals = [], []
+        sent = sent_view_colours(window)
         for v in range(window.view_shares.shape[1]):
-            original, share = window.view_colours[:, v], window.view_shares[:, v, None]
+            original, share = window.view_colours[:, v], window.view_shares[-1, v]
             pulse = fit_pulse(original, window.timestamps, plan.pulse_hz)
             predicted = _continue(original, window.timestamps, lookahead.timestamps, pulse)
-            fixed.append(np.concatenate([original[:-1] + share[:-1] * window.edits[:-1], predicted + share[-1] * planned]))
+            fixed.append(np.concatenate([sent[:, v], predicted + share * planned]))
             originals.append(np.concatenate([original[:-1], predicted]))
         pulse_ahead = torch.from_numpy(pulse.at(lookahead.timestamps) if pulse else np.zeros((len(weights), 3)))
         fixed = torch.from_numpy(np.stack(fixed))  # (V, N, 3): every view in one batch
@@ -283,7 +294,7 @@ class TraceRefiner:
         target = fft_bandpass(drive, fps)
         original_views = torch.from_numpy(np.stack(originals)).flip(-1)  # (V, N, 3) RGB
         channel_pulse = fft_bandpass(original_views.transpose(1, 2), fps)  # (V, 3, N): the real pulse per channel
-        names = [name for name in self.attackers if not (mode.erase and name in SPOOF_ONLY_ATTACKERS)]
+        names = [name for name in self.attackers if not (mode.erase and (name in SPOOF_ONLY_ATTACKERS or recording_attacker(name)))]
         if mode.erase:
             references = [fft_bandpass(ESTIMATORS[name](original_views, fps), fps) for name in names]
             reference_hz = [dominant_hz(reference, fps) for reference in references]  # (V,) what each reads
@@ -296,7 +307,12 @@ class TraceRefiner:
 
         if "ica" in names:  # FastICA per step is too slow: its unmixing is fitted once per plan
             frozen = ica_with(ica_fit(edited(torch.from_numpy(start))[1], fps))
-        runs = [frozen if name == "ica" else ESTIMATORS[name] for name in names]
+        runs = []
+        for name in names:
+            if (estimator := recording_attacker(name)) is None:
+                runs.append(frozen if name == "ica" else ESTIMATORS[name])
+            elif (read := self.recording.attacker(estimator, fps)) is not None:  # None: no recording yet
+                runs.append(read)
 
         def loss(gains: torch.Tensor) -> torch.Tensor:
             correction, trace = edited(gains)

@@ -133,10 +133,17 @@ class Pbv(_TraceEstimator):
     name = "pbv"
 
     def from_trace(self, rgb: np.ndarray, fps: float) -> np.ndarray:
-        norm = rgb / rgb.mean(axis=0) - 1.0  # zero-mean normalised channels (T, 3)
-        signature = norm.std(axis=0) / np.sqrt(norm.var(axis=0).sum())
-        weights = np.linalg.solve(norm.T @ norm, signature)
-        return norm @ weights / (signature @ weights)
+        return (rgb - rgb.mean(axis=0)) @ pbv_weights(rgb, fps)
+
+
+def pbv_weights(rgb: np.ndarray, fps: float) -> np.ndarray:
+    """PBV's colour mix of a (T, 3) trace: (3,) weights, the waveform being the trace's
+    deviation from its mean times them."""
+    mean = rgb.mean(axis=0)
+    norm = rgb / mean - 1.0  # zero-mean normalised channels (T, 3)
+    signature = norm.std(axis=0) / np.sqrt(norm.var(axis=0).sum())
+    weights = np.linalg.solve(norm.T @ norm, signature)
+    return weights / (signature @ weights) / mean
 
 
 class Ica(_TraceEstimator):
@@ -146,9 +153,20 @@ class Ica(_TraceEstimator):
 
     def from_trace(self, rgb: np.ndarray, fps: float) -> np.ndarray:
         filtered = bandpass(rgb.T, fps).T
-        normed = (filtered - filtered.mean(axis=0)) / filtered.std(axis=0)
-        mean, unmixing, source = ica_pulse_unmixing(normed, fps)
-        return ((normed - mean) @ unmixing.T)[:, source]
+        return (filtered - filtered.mean(axis=0)) @ _ica_mix(filtered, fps)
+
+
+def ica_weights(rgb: np.ndarray, fps: float) -> np.ndarray:
+    """ICA's colour mix of a (T, 3) trace: (3,) weights, the waveform being the band-passed
+    trace's deviation from its mean times them."""
+    return _ica_mix(bandpass(rgb.T, fps).T, fps)
+
+
+def _ica_mix(filtered: np.ndarray, fps: float) -> np.ndarray:
+    """(3,) weights of the pulse source of FastICA on the standardised band-passed (T, 3) trace."""
+    spread = filtered.std(axis=0)
+    _, unmixing, source = ica_pulse_unmixing((filtered - filtered.mean(axis=0)) / spread, fps)
+    return unmixing[source] / spread
 
 
 def ica_pulse_unmixing(normed: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray, int]:
