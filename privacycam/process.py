@@ -154,7 +154,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("live", "max"),
         default="live",
         help=f"live: the same refine steps as live (--refine-steps); max: at least {QUALITY_MAX_STEPS} refine "
-        "steps per plan, ICA added to the refine's attackers, slower than real time (default: live)",
+        "steps per plan, ICA (on the recent frames and on the whole recording) added to the refine's attackers, "
+        "slower than real time (default: live)",
     )
     parser.add_argument("--stats-json", type=Path, help="write the run's counters and timings as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

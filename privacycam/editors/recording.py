@@ -22,7 +22,7 @@ from privacycam.rppg.classical import ica_weights, pbv_weights
 RECORDING_SUFFIX = "@recording"
 COLOUR_MIXES: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {"pbv": pbv_weights, "ica": ica_weights}
 RECORDING_S = 120.0  # the span kept: a longer recording moves a mix fitted on it little
-MIN_RECORDING_S = 2.0  # shorter than this, the window's own attackers already see it all
+MIN_RECORDING_S = 2.0  # a mix fitted on less is noise (and the window's own attackers see all of it)
 GAP_S = 0.5  # a break this long in the frames sent (the face was lost) starts a new recording
 
 

@@ -7,9 +7,10 @@ applied, recorded in the window) followed by the planned frames (the forecast or
 colour plus the plan's edit, cross-faded with the previous plan as the pipeline does, plus
 the correction), read by an ensemble of differentiable estimators (ICA with its unmixing
 held for the plan's steps; PBV also through the colour mix it fits on the whole recording
-sent so far, :mod:`privacycam.editors.recording`) in several views: the skin alone, and face boxes of the frame as
-attackers crop them (the face, and a larger square like a face detector's), whose non-skin
-part (eyes, lips, hair, neck, background) carries the real pulse and cannot be edited.
+sent so far, :mod:`privacycam.editors.recording`) in several views: the skin alone, and
+face boxes of the frame as attackers crop them (the face, and a larger square like a face
+detector's), whose non-skin part (eyes, lips, hair, neck, background) carries the real
+pulse and cannot be edited.
 
 The correction has nine parameters, per colour channel: a gain on the drive (``inject``:
 more or less of the target, or of the erase decoy, uniform over the skin), a gain on the
