@@ -51,8 +51,8 @@ class Config:
 def parse_config(config: str) -> Config:
     """``spectral+r8`` -> the spectral editor with 8 refine steps; ``+psnr0`` / ``+psnr40``: no
     PSNR floor / a 40-dB one; ``+ica``: ICA among the refine's attackers (``+recica``: ICA
-    fitted on the whole recording sent); ``+norec``: no attacker fitted on the recording; ``spectral*1.5``: a
-    spectral editor injecting 1.5x louder (a baseline at the PSNR of a refined run);
+    fitted on the whole recording sent); ``+norec``: no attacker fitted on the recording;
+    ``spectral*1.5``: a spectral editor injecting 1.5x louder (a baseline at the PSNR of a refined run);
     ``learned@runs/x``: the learned editor with the weights ``privacycam train --out runs/x`` wrote."""
     editor, *options = config.split("+")
     name, _, gain = editor.partition("*")
@@ -76,7 +76,8 @@ def parse_config(config: str) -> Config:
         elif option.startswith("psnr"):
             settings = replace(settings, min_psnr_db=float(option[4:]) or None)
         elif option in ("ica", "recica"):  # ICA on the recent frames / on the whole recording sent
-            settings = replace(settings, attackers=(*settings.attackers, "ica" if option == "ica" else "ica" + RECORDING_SUFFIX))
+            ica = "ica" if option == "ica" else "ica" + RECORDING_SUFFIX
+            settings = replace(settings, attackers=(*settings.attackers, ica))
         elif option == "norec":  # no attacker fitted on the whole recording (the default before session 9)
             settings = replace(settings, attackers=tuple(a for a in settings.attackers if recording_attacker(a) is None))
         else:
@@ -184,7 +185,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.tables:
         # a later file's row replaces an earlier one of the same clip, configuration, mode and estimator
-        keyed = {(r["clip"], r["editor"], r["mode"], r["bpm"], r["estimator"]): r for path in args.json for r in json.loads(path.read_text())}
+        keyed = {}
+        for path in args.json:
+            for r in json.loads(path.read_text()):
+                keyed[r["clip"], r["editor"], r["mode"], r["bpm"], r["estimator"]] = r
         rows = list(keyed.values())
     else:
         if len(args.json) != 1:
