@@ -10,11 +10,13 @@ against it as one more attacker, named ``"<estimator>@recording"``.
 
 from __future__ import annotations
 
+import warnings
 from collections import deque
 from collections.abc import Callable
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 
 from privacycam.editors.base import Window
 from privacycam.rppg.classical import ica_weights, pbv_weights
@@ -87,7 +89,8 @@ class SentRecording:
         if self.seconds < MIN_RECORDING_S:
             return None
         trace = self.trace()
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # an unconverged mix is what the attacker would use too
             try:
                 mixes = np.stack([COLOUR_MIXES[estimator](trace[:, v], fps) for v in range(trace.shape[1])])
             except (np.linalg.LinAlgError, ValueError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import fft, signal
 
@@ -13,10 +15,15 @@ SNR_HALF_WIDTH_BPM = 6.0
 def bandpass(x: np.ndarray, fps: float, lo: float = HR_BAND_HZ[0], hi: float = HR_BAND_HZ[1], order: int = 2) -> np.ndarray:
     """Zero-phase Butterworth band-pass of ``x`` (last axis) between ``lo`` and ``hi`` Hz."""
     x = np.asarray(x, dtype=np.float64)
-    hi = min(hi, 0.45 * fps)
-    sos = signal.butter(order, [lo, hi], btype="bandpass", fs=fps, output="sos")
+    sos = _butter_bandpass(order, lo, min(hi, 0.45 * fps), fps).copy()  # scipy's filter wants it writable
     padlen = min(x.shape[-1] - 1, 3 * (2 * len(sos) + 1))
     return signal.sosfiltfilt(sos, x, axis=-1, padlen=padlen)
+
+
+@lru_cache(maxsize=64)
+def _butter_bandpass(order: int, lo: float, hi: float, fps: float) -> np.ndarray:
+    """Second-order sections of a Butterworth band-pass (shared by the cache: copy to use)."""
+    return signal.butter(order, [lo, hi], btype="bandpass", fs=fps, output="sos")
 
 
 def spectrum(waveform: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
