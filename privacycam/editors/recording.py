@@ -46,7 +46,6 @@ class SentRecording:
     def __init__(self, max_s: float = RECORDING_S) -> None:
         self.max_s = max_s
         self._chunks: deque[tuple[np.ndarray, np.ndarray]] = deque()  # (timestamps (n,), RGB (n, V, 3))
-        self._views = 0
 
     @property
     def seconds(self) -> float:
@@ -58,20 +57,18 @@ class SentRecording:
     def last_time(self) -> float:
         return float(self._chunks[-1][0][-1]) if self._chunks else -np.inf
 
-    def clear(self) -> None:
-        self._chunks.clear()
-
     def update(self, window: Window) -> None:
         """Append the window's sent frames newer than the recording; a window that does not
         continue it (a gap, time running backwards, another set of views) starts a new one."""
         times = window.timestamps[:-1]
         if window.view_colours is None or not len(times):
             return
-        views = window.view_colours.shape[1]
         last = self.last_time
-        if views != self._views or times[0] > last + GAP_S or times[-1] < last:
-            self.clear()
-            self._views, last = views, -np.inf
+        if self._chunks and (
+            window.view_colours.shape[1] != self._chunks[-1][1].shape[1] or times[0] > last + GAP_S or times[-1] < last
+        ):
+            self._chunks.clear()
+            last = -np.inf
         new = times > last
         if new.any():
             self._chunks.append((times[new], sent_view_colours(window)[new][..., ::-1].astype(np.float64)))
