@@ -120,6 +120,11 @@ def _share_within(readings: list[float], target: float, tolerance: float) -> flo
     return sum(abs(r - target) <= tolerance for r in readings) / max(1, len(readings))
 
 
+def row_key(row: dict) -> tuple:
+    """What a row is of: (clip, configuration, mode, bpm, estimator)."""
+    return row["clip"], row["editor"], row["mode"], row["bpm"], row["estimator"]
+
+
 def table(rows: list[dict], clip: str, configs: list[str]) -> str:
     """Markdown table for one clip: one value per configuration in each cell, in ``configs`` order."""
     estimators = list(dict.fromkeys(r["estimator"] for r in rows if r["clip"] == clip))
@@ -127,7 +132,7 @@ def table(rows: list[dict], clip: str, configs: list[str]) -> str:
     def cell(estimator: str, mode: str, bpm: float | None, key: str, fmt: str) -> str:
         values = []
         for editor in configs:
-            match = [r for r in rows if (r["clip"], r["editor"], r["mode"], r["bpm"], r["estimator"]) == (clip, editor, mode, bpm, estimator)]
+            match = [r for r in rows if row_key(r) == (clip, editor, mode, bpm, estimator)]
             values.append(format(match[0][key], fmt) if match else "–")
         return " / ".join(values)
 
@@ -188,7 +193,7 @@ def main() -> None:
         keyed = {}
         for path in args.json:
             for r in json.loads(path.read_text()):
-                keyed[r["clip"], r["editor"], r["mode"], r["bpm"], r["estimator"]] = r
+                keyed[row_key(r)] = r
         rows = list(keyed.values())
     else:
         if len(args.json) != 1:
