@@ -10,7 +10,9 @@ filtered clip and its original through four regions of every frame:
 - ``eval box``: what ``privacycam eval`` crops (OpenCV's Haar face box, 1.2x, detected
   once per 10-s window);
 - ``square``: the square of ``DETECTOR_BOX_SCALE`` x the face box's longer side, the
-  largest view refine works against.
+  largest view refine works against, following the face;
+- ``held square``: that square placed on the first frame of each 10-s window and held
+  still, as the eval box is (refine's held view, :mod:`privacycam.stream.held_boxes`).
 
 Landmarks and boxes come from the original frames, so both clips are read through the same
 regions. Per region: its mean skin share, and per classical estimator (whole-clip waveform,
@@ -26,6 +28,9 @@ regions. Per region: its mean skin share, and per classical estimator (whole-cli
 the region as it is. What an estimator reads there comes from outside the skin (hair,
 background, eyes, lips, motion across the region's edge), which the filter may not change:
 an edit of the skin can only out-shout it.
+
+Below the table: how alike the regions' signals are on the original, as the Pearson r of
+each region's band-passed green trace with the eval box's.
 
     .venv/bin/python benchmarks/attacker_boxes.py ../shared/data/clips/lp_d14.mp4 filtered.mkv --target 90
     .venv/bin/python benchmarks/attacker_boxes.py ../shared/data/clips/lp_d14.mp4 erased.mkv
@@ -44,9 +49,9 @@ from privacycam.face.skin_mask import skin_mask
 from privacycam.rppg.heart_rate import bandpass, windowed_heart_rates
 from privacycam.rppg.registry import load_estimators
 from privacycam.rppg.roi import WINDOW_S, open_video, with_boxes
-from privacycam.stream.pipeline import attacker_views, face_box
+from privacycam.stream.pipeline import attacker_views, detector_square, face_box
 
-REGIONS = ("skin", "face box", "eval box", "square")
+REGIONS = ("skin", "face box", "eval box", "square", "held square")
 
 
 def region_traces(original: Path, filtered: Path) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
@@ -56,20 +61,27 @@ def region_traces(original: Path, filtered: Path) -> tuple[float, np.ndarray, np
     _, frames_f = open_video(filtered)
     tracker = FaceTracker()
     colours_o, colours_f, shares = [], [], []
+    window = max(1, round(WINDOW_S * info.fps))
+    held = None
     try:
         pairs = zip(frames_o, frames_f, strict=True)
-        for (frame_o, frame_f), box in with_boxes(pairs, max(1, round(WINDOW_S * info.fps)), image=lambda pair: pair[0]):
+        for index, ((frame_o, frame_f), box) in enumerate(with_boxes(pairs, window, image=lambda pair: pair[0])):
             face = tracker.observe(frame_o)
             if face is None:
                 raise SystemExit("the face mesh lost the face: this diagnostic needs a face in every frame")
             mesh_box = face_box(face, frame_o.shape)
             mask = skin_mask(face.landmarks, mesh_box)
+            if index % window == 0:
+                held = detector_square(mesh_box, frame_o.shape)
             x0, y0 = mesh_box[:2]
             inside = mask[max(0, box.y - y0) : max(0, box.y + box.h - y0), max(0, box.x - x0) : max(0, box.x + box.w - x0)]
+            order = [0, 1, 3, 2]  # skin, face box, (the eval box goes here), square, held square
             for frame, colours in ((frame_o, colours_o), (frame_f, colours_f)):
-                views, view_shares = attacker_views(frame, mesh_box, mask)  # skin, face box, square
-                colours.append(np.insert(views, 2, box.region(frame).mean(axis=(0, 1)), axis=0)[:, ::-1])  # BGR -> RGB
-            shares.append(np.insert(view_shares, 2, float(inside.sum()) / max(1, box.w * box.h)))  # the same for both frames
+                views, view_shares = attacker_views(frame, mesh_box, mask, (held,))  # skin, face box, held, square
+                views = np.insert(views[order], 2, box.region(frame).mean(axis=(0, 1)), axis=0)
+                colours.append(views[:, ::-1])  # BGR -> RGB
+            # the same for both frames
+            shares.append(np.insert(view_shares[order], 2, float(inside.sum()) / max(1, box.w * box.h)))
     finally:
         tracker.close()
     return info.fps, np.asarray(colours_o), np.asarray(colours_f), np.asarray(shares)
@@ -114,6 +126,9 @@ def main() -> None:
                 shares_read = [np.mean(np.abs(read_f - args.target) <= 3)] + [np.mean(np.abs(r - read_o) <= 5) for r in (read_f, *read_still)]
                 cells.append(" / ".join(f"{s:.0%}" for s in shares_read))
         print(f"| {region} | {shares[:, index].mean():.2f} | " + " | ".join(cells) + " |")
+    eval_green = bandpass(colours_o[:, 2, 1], fps)
+    alike = ", ".join(f"{region} {pearson(bandpass(colours_o[:, i, 1], fps), eval_green):+.2f}" for i, region in enumerate(REGIONS))
+    print(f"\noriginal, band-passed green trace, Pearson r with the eval box's: {alike}")
 
 
 if __name__ == "__main__":

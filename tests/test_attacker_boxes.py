@@ -21,6 +21,7 @@ def test_regions_hold_less_skin_as_they_grow_and_the_held_still_skin_reads_nothi
     assert np.all(shares[:, 0] == 1.0)
     mean = shares.mean(axis=0)
     assert 0.4 < mean[1] < 0.6 and mean[1] > mean[2] > mean[3] > 0.1  # face box > eval box > square
+    assert np.allclose(original[0, 4], original[0, 3]) and mean[4] > 0.1  # the held square starts as the square
     still = attacker_boxes.skin_held_still(original, shares)
     assert np.allclose(still[:, 0], original[:, 0].mean(axis=0))  # the skin: one colour all clip long
     rest = (original[:, 1:] - shares[:, 1:, None] * original[:, :1]) / (1.0 - shares[:, 1:, None])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -32,6 +33,7 @@ from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
 from privacycam.stream.ladder import SKIP_REFINE
+from privacycam.stream.held_boxes import HeldBoxes
 from privacycam.stream.pipeline import DETECTOR_BOX_SCALE, FilterPipeline, PipelineConfig, attacker_views, face_box
 from privacycam.train.objective import dominant_hz, share_near
 
@@ -250,6 +252,25 @@ def test_attacker_views_read_the_skin_the_face_box_and_a_detector_square():
     assert colours[1][0] == pytest.approx(40.0 + 160.0 * shares[1])  # the box: its skin share is edited skin
     assert colours[2][0] == pytest.approx(40.0 + 160.0 * shares[2])
     assert face_box(FaceObservation(np.array([[-5.0, 190.0], [50.0, 260.0]], np.float32), 1), image.shape) == (0, 188, 52, 200)
+    # a held box the face has half left: its colour and skin share count only the skin inside it
+    colours, shares = attacker_views(image, box, mask, ((x0 + 20, y0, x0 + 60, y0 + 40),))
+    assert len(colours) == 4 and shares[2] == pytest.approx(10 * 30 / (40 * 40))
+    assert colours[2][0] == pytest.approx(40.0 + 160.0 * shares[2])
+
+
+def test_held_boxes_take_turns_so_one_has_stayed_put_for_half_a_period():
+    held = HeldBoxes(period_s=16.0)
+    first, moved = (0, 0, 100, 100), (10, 0, 110, 100)
+    assert held.update(0.0, first, (50.0, 50.0)) == (first, first)
+    assert held.update(7.9, moved, (55.0, 50.0)) == (first, first)  # nothing due yet
+    assert held.update(8.0, moved, (55.0, 50.0)) == (first, moved)  # the second box's turn
+    assert held.steadiest() == 0
+    assert held.update(16.0, moved, (55.0, 50.0)) == (moved, moved)  # the first box's turn
+    assert held.steadiest() == 1  # held since 8 s
+    assert held.update(17.0, first, (105.0, 50.0)) == (moved, moved)  # the face is still inside both
+    assert held.update(18.0, (60, 0, 160, 100), (125.0, 50.0)) == ((60, 0, 160, 100),) * 2  # it left both: re-anchored
+    held.reset()
+    assert held.update(30.0, first, (50.0, 50.0)) == (first, first)
 
 
 def test_forecast_continues_a_sinusoid():
@@ -285,13 +306,15 @@ def test_pipeline_records_what_it_sent_and_refines(frames):
     plans = pipeline.stats().refine.plans
     for frame in frames[140:]:  # overloaded: one plan is due in these 10 frames, unrefined
         pipeline.process(frame, load=SKIP_REFINE)
-    window = pipeline._ring.window()
+    window = pipeline._window()
     stats = pipeline.stats()
     pipeline.close()
     assert np.abs(window.edits).max() > 0.1  # the skin edit of each sent frame is recorded
     assert np.ptp(window.drives) > 0.5 and window.view_colours.min() > 0
+    assert window.view_colours.shape[1] == 4 and window.held_views == (2,)  # skin, face box, held box, square
     assert (window.view_shares[:, 0] == 1).all() and (0 < window.view_shares[:, 1:]).all()
-    assert (window.view_shares[:, 2] < window.view_shares[:, 1]).all() and (window.view_shares[:, 1] < 1).all()
+    assert (window.view_shares[:, 3] < window.view_shares[:, 1]).all() and (window.view_shares[:, 1] < 1).all()
+    assert (window.view_shares[:, 2] < window.view_shares[:, 1]).all()
     refine = stats.refine
     assert refine.plans == plans >= 5 and refine.steps == 3 * refine.plans and refine.misses == 0
     assert refine.skipped == 1
@@ -322,3 +345,10 @@ def test_refine_on_beats_refine_off_on_a_real_clip_for_held_out_estimators(share
     assert all(abs(off[name] - 60.0) > 10.0 for name in held_out), off
     assert all(abs(on[name] - 60.0) <= 3.0 for name in held_out), on
     assert results[8].fidelity.psnr_db >= 45.0
+
+
+def test_a_window_read_through_some_views_keeps_track_of_the_held_one():
+    window = replace(_window()[0], held_views=(1,))
+    assert window.view_colours.shape[1] == 2
+    assert window.with_views([1]).held_views == (0,) and window.with_views([0]).held_views == ()
+    assert np.array_equal(window.with_views([1, 0]).view_shares, window.view_shares[:, ::-1])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -21,7 +21,9 @@ class Window:
     (T,) the mode's drive signal at each frame; ``view_colours``: (T, V, 3) BGR mean colour
     of the original frame in V attacker views (the skin itself, then face boxes as
     attackers may crop them, skin and all), of which the edited skin is ``view_shares``
-    (T, V) (1 for the skin view) (all four None when not recorded).
+    (T, V) (1 for the skin view) (all four None when not recorded); ``held_views``: the
+    indices of the views that are boxes held still while the face moves
+    (:mod:`privacycam.stream.held_boxes`).
     """
 
     crops: np.ndarray
@@ -31,6 +33,12 @@ class Window:
     drives: np.ndarray | None = None
     view_colours: np.ndarray | None = None
     view_shares: np.ndarray | None = None
+    held_views: tuple[int, ...] = ()
+
+    def with_views(self, views: list[int]) -> Window:
+        """The same history read through the attacker views ``views`` only, in that order."""
+        held = tuple(views.index(v) for v in self.held_views if v in views)
+        return replace(self, view_colours=self.view_colours[:, views], view_shares=self.view_shares[:, views], held_views=held)
 
     @property
     def fps(self) -> float:

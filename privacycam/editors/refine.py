@@ -10,7 +10,8 @@ held for the plan's steps; PBV also through the colour mix it fits on the whole 
 sent so far, :mod:`privacycam.editors.recording`) in several views: the skin alone, and
 face boxes of the frame as attackers crop them (the face, and a larger square like a face
 detector's), whose non-skin part (eyes, lips, hair, neck, background) carries the real
-pulse and cannot be edited.
+pulse and cannot be edited. For spoof-hr, also a square held still while the head moves
+(:mod:`privacycam.stream.held_boxes`), as an attacker who detects the face only now and then.
 
 The correction has nine parameters, per colour channel: a gain on the drive (``inject``:
 more or less of the target, or of the erase decoy, uniform over the skin), a gain on the
@@ -265,7 +266,10 @@ class TraceRefiner:
     ) -> tuple[Callable[[torch.Tensor], torch.Tensor], PulseFit | None]:
         """The loss as a function of the (3, 3) gains, with everything else precomputed, and
         the real pulse fitted on the largest view (what the ``cancel`` gains scale). ICA's
-        unmixing is found once, at the ``start`` gains, and held for the plan's steps."""
+        unmixing is found once, at the ``start`` gains, and held for the plan's steps.
+        Erase leaves out the held boxes' views (``Window.held_views``): they made it worse."""
+        if mode.erase and window.held_views:
+            window = window.with_views([v for v in range(window.view_shares.shape[1]) if v not in window.held_views])
         fps = window.fps
         recent = max(1, int(round(LEVEL_S * fps)))
         skin = window.masks[-recent:].mean(axis=0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from privacycam.editors.base import Editor, Plan, crossfade, crossfade_weight
+from privacycam.editors.base import Editor, Plan, Window, crossfade, crossfade_weight
 from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS, Lookahead, TraceRefiner, skin_mean
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceObservation, FaceTracker
@@ -22,6 +22,7 @@ from privacycam.modes import Mode
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
+from privacycam.stream.held_boxes import HeldBoxes
 from privacycam.stream.ladder import CADENCE_FACTOR, FAIL_SAFE, NORMAL, REUSE_LANDMARKS, RUNGS, SKIP_REFINE, SLOW_PLANNING
 from privacycam.stream.planner import PLANNER_NICENESS, Planner
 from privacycam.stream.ring import CropRing
@@ -94,7 +95,9 @@ class FilterPipeline:
         self._planner = Planner(
             editor, asynchronous=c.asynchronous, refiner=refiner, budget_ms=c.refine_budget_ms, niceness=c.planner_niceness
         )
-        self._ring = CropRing(int(self.config.window_s * self.config.fps) + 1, self.config.canonical_size)
+        # views kept per frame: skin, face box, both held boxes, detector square
+        self._ring = CropRing(int(self.config.window_s * self.config.fps) + 1, self.config.canonical_size, views=5)
+        self._held_boxes = HeldBoxes()
         self._target = TargetPulse(mode.target_bpm, seed=self.config.seed)
         self._decoy = DecoyNoise(fps=self.config.fps, seed=self.config.seed + 1)
         self._rounder = StochasticRounder(seed=self.config.seed)
@@ -249,7 +252,10 @@ class FilterPipeline:
         size = self.config.canonical_size
         canonical_skin = skin_mask(canonical_landmarks, (0, 0, size, size), scale=1.0)
         refining = self._planner.refiner is not None
-        views = attacker_views(image, box, mask) if refining else (None, None)  # only refine reads them
+        views = (None, None)
+        if refining:  # only refine reads them
+            centre = tuple(face.landmarks.mean(axis=0))
+            views = attacker_views(image, box, mask, self._held_boxes.update(timestamp, detector_square(box, image.shape), centre))
         self._ring.push(warp.crop(image), canonical_skin, timestamp, drive, *views)
         timings["mask_warp"] = _ms(t)
 
@@ -258,7 +264,7 @@ class FilterPipeline:
         if self._plan is None or self._since_submit >= every:
             self._since_submit = 0
             lookahead = self._lookahead(timestamp, mode, drive) if refining else None
-            self._planner.submit(self._ring.window(), mode, lookahead, refine=rung < SKIP_REFINE)
+            self._planner.submit(self._window(), mode, lookahead, refine=rung < SKIP_REFINE)
         plan = self._planner.latest()
         if plan is None:
             return self._failed(image, "warming up", timings, box, mask)
@@ -286,6 +292,12 @@ class FilterPipeline:
         out[by0:by1, bx0:bx1] = self._rounder.add(out[by0:by1, bx0:bx1], edit)
         timings["composite"] = _ms(t)
         return ProcessedFrame(out, True, box=box, mask=mask, timings_ms=timings)
+
+    def _window(self) -> Window:
+        """The ring's history with one held box, the one held still the longest: skin, face
+        box, held box, detector square."""
+        held = 2 + self._held_boxes.steadiest()
+        return replace(self._ring.window(), held_views=(held,)).with_views([0, 1, held, 4])
 
     def _lookahead(self, timestamp: float, mode: Mode, drive: float) -> Lookahead:
         """This frame and the next ``refine_horizon - 1`` at the nominal rate, with their drive."""
@@ -340,6 +352,7 @@ class FilterPipeline:
         self._shape = shape
         self._tracker.reset()
         self._ring.clear()
+        self._held_boxes.reset()
         self._planner.reset()
         self._plan = self._previous_plan = None
         self._last_sent = None
@@ -385,24 +398,32 @@ def face_box(face: FaceObservation, shape: tuple[int, ...]) -> tuple[int, int, i
     return max(0, x0 - 2), max(0, y0 - 2), min(width, x1 + 2), min(height, y1 + 2)
 
 
-def attacker_views(
-    image: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean colour (V, 3) of the frame in the views an rPPG attacker may read — the skin
-    (``mask`` over ``box``), the face box, and a square of :data:`DETECTOR_BOX_SCALE` around
-    it — and the share (V,) of each that is the skin the filter edits."""
-    height, width = image.shape[:2]
+def detector_square(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The square of :data:`DETECTOR_BOX_SCALE` around the face ``box``, clipped to a frame of ``shape``."""
+    height, width = shape[:2]
     x0, y0, x1, y1 = box
     half = DETECTOR_BOX_SCALE * max(x1 - x0, y1 - y0) / 2
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    square = (max(0, int(cx - half)), max(0, int(cy - half)), min(width, int(cx + half)), min(height, int(cy + half)))
-    skin = float(mask.sum())
-    colours = [(image[y0:y1, x0:x1] * mask[..., None]).sum(axis=(0, 1)) / max(skin, 1e-6)]
+    return max(0, int(cx - half)), max(0, int(cy - half)), min(width, int(cx + half)), min(height, int(cy + half))
+
+
+def attacker_views(
+    image: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray, held: tuple[tuple[int, int, int, int], ...] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean colour (V, 3) of the frame in the views an rPPG attacker may read — the skin
+    (``mask`` over ``box``), the face box, the ``held`` boxes (:mod:`privacycam.stream.held_boxes`)
+    and the square of :data:`DETECTOR_BOX_SCALE` around the face, last — and the share (V,)
+    of each that is the skin the filter edits."""
+    x0, y0, x1, y1 = box
+    colours = [(image[y0:y1, x0:x1] * mask[..., None]).sum(axis=(0, 1)) / max(float(mask.sum()), 1e-6)]
     shares = [1.0]
-    for v0, w0, v1, w1 in (box, square):
-        colours.append(image[w0:w1, v0:v1].mean(axis=(0, 1)))
+    for v0, w0, v1, w1 in (box, *held, detector_square(box, image.shape)):
+        colours.append(cv2.mean(image[w0:w1, v0:v1])[:3])
+        # the skin inside this view: the mask over its overlap with the face box
+        u0, u1, z0, z1 = max(v0, x0), min(v1, x1), max(w0, y0), min(w1, y1)
+        skin = float(mask[z0 - y0 : z1 - y0, u0 - x0 : u1 - x0].sum()) if u1 > u0 and z1 > z0 else 0.0
         shares.append(skin / max(1, (v1 - v0) * (w1 - w0)))
-    return np.asarray(colours), np.asarray(shares)
+    return np.asarray(colours, np.float64), np.asarray(shares)
 
 
 def _ms(start: float) -> float:
