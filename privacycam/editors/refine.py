@@ -267,7 +267,8 @@ class TraceRefiner:
         """The loss as a function of the (3, 3) gains, with everything else precomputed, and
         the real pulse fitted on the largest view (what the ``cancel`` gains scale). ICA's
         unmixing is found once, at the ``start`` gains, and held for the plan's steps.
-        Erase leaves out the held boxes' views (``Window.held_views``): they made it worse."""
+        Erase leaves out the held boxes' views (``Window.held_views``): with them erase read
+        the original's rate in more windows on four of six clips (BENCHMARKS.md)."""
         if mode.erase and window.held_views:
             window = window.with_views([v for v in range(window.view_shares.shape[1]) if v not in window.held_views])
         fps = window.fps

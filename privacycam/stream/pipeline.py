@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 ON_FAILURE = ("passthrough", "blur", "freeze")
 # Privacy first without stalling the call: see FilterPipeline._failed for the reasoning.
 DEFAULT_ON_FAILURE = "freeze"
+RING_HELD_VIEWS = (2, 3)  # where the ring keeps the two held boxes' views
 FACE_LOST_GRACE_S = 0.5  # a face missing for at most this long is "lost" (fail-safe), not "absent"
 
 
@@ -95,7 +96,7 @@ class FilterPipeline:
         self._planner = Planner(
             editor, asynchronous=c.asynchronous, refiner=refiner, budget_ms=c.refine_budget_ms, niceness=c.planner_niceness
         )
-        # views kept per frame: skin, face box, both held boxes, detector square
+        # views kept per frame: skin, face box, both held boxes (RING_HELD_VIEWS), detector square
         self._ring = CropRing(int(self.config.window_s * self.config.fps) + 1, self.config.canonical_size, views=5)
         self._held_boxes = HeldBoxes()
         self._target = TargetPulse(mode.target_bpm, seed=self.config.seed)
@@ -296,7 +297,7 @@ class FilterPipeline:
     def _window(self) -> Window:
         """The ring's history with one held box, the one held still the longest: skin, face
         box, held box, detector square."""
-        held = 2 + self._held_boxes.steadiest()
+        held = RING_HELD_VIEWS[self._held_boxes.steadiest()]
         return replace(self._ring.window(), held_views=(held,)).with_views([0, 1, held, 4])
 
     def _lookahead(self, timestamp: float, mode: Mode, drive: float) -> Lookahead:
