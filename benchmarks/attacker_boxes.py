@@ -62,6 +62,7 @@ def region_traces(original: Path, filtered: Path) -> tuple[float, np.ndarray, np
     tracker = FaceTracker()
     colours_o, colours_f, shares = [], [], []
     window = max(1, round(WINDOW_S * info.fps))
+    order = [0, 1, 3, 2]  # attacker_views' skin, face box, held, square → skin, face box, square, held
     held = None
     try:
         pairs = zip(frames_o, frames_f, strict=True)
@@ -75,10 +76,9 @@ def region_traces(original: Path, filtered: Path) -> tuple[float, np.ndarray, np
                 held = detector_square(mesh_box, frame_o.shape)
             x0, y0 = mesh_box[:2]
             inside = mask[max(0, box.y - y0) : max(0, box.y + box.h - y0), max(0, box.x - x0) : max(0, box.x + box.w - x0)]
-            order = [0, 1, 3, 2]  # skin, face box, (the eval box goes here), square, held square
             for frame, colours in ((frame_o, colours_o), (frame_f, colours_f)):
                 views, view_shares = attacker_views(frame, mesh_box, mask, (held,))  # skin, face box, held, square
-                views = np.insert(views[order], 2, box.region(frame).mean(axis=(0, 1)), axis=0)
+                views = np.insert(views[order], 2, box.region(frame).mean(axis=(0, 1)), axis=0)  # the eval box third
                 colours.append(views[:, ::-1])  # BGR -> RGB
             # the same for both frames
             shares.append(np.insert(view_shares[order], 2, float(inside.sum()) / max(1, box.w * box.h)))
