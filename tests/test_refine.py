@@ -35,7 +35,7 @@ from privacycam.stream.dither import StochasticRounder
 from privacycam.stream.ladder import SKIP_REFINE
 from privacycam.stream.held_boxes import HeldBoxes
 from privacycam.stream.pipeline import DETECTOR_BOX_SCALE, FilterPipeline, PipelineConfig, attacker_views, face_box
-from privacycam.train.objective import dominant_hz, share_near
+from privacycam.train.objective import dominant_hz, rival_share, share_near
 
 FPS = 30.0
 REAL_HZ = 1.1
@@ -189,6 +189,18 @@ def test_rate_terms_find_what_an_estimator_reads():
     assert torch.allclose(dominant_hz(waves, FPS).double(), torch.tensor([1.2, 2.0], dtype=torch.float64), atol=0.02)
     near = share_near(waves, FPS, torch.tensor([1.2, 1.2], dtype=torch.float64))
     assert near[0] > 0.8 and near[1] < 0.05
+
+
+def test_rival_share_says_when_another_peak_outgrows_the_target():
+    """Below 0.5 while the target's bin is the strongest; above it once a tone 5 bpm away,
+    inside the target's main lobe over 9 s, is louder (the spoof-60 misses on short clips)."""
+    t = torch.arange(225, dtype=torch.float64) / FPS
+    target = torch.sin(2 * torch.pi * 1.0 * t)
+    rival = torch.sin(2 * torch.pi * (1.0 - 5.0 / 60.0) * t)
+    waves = torch.stack([target, target + 0.5 * rival, target + 1.3 * rival])
+    share = rival_share(waves, FPS, torch.tensor(1.0, dtype=torch.float64))
+    assert share[0] < 0.35 and share[1] < 0.5 < share[2], share
+    assert dominant_hz(waves[2:], FPS).item() < 1.0 - 3.0 / 60.0  # what an estimator would read there
 
 
 def test_psnr_floor_from_the_command_line():

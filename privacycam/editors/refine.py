@@ -44,7 +44,7 @@ from privacycam.editors.recording import COLOUR_MIXES, RECORDING_SUFFIX, SentRec
 from privacycam.editors.spectral import sinusoid_design
 from privacycam.modes import Mode
 from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass, ica_fit, ica_with
-from privacycam.train.objective import dominant_hz, peak_share, pearson, share_near
+from privacycam.train.objective import dominant_hz, peak_share, pearson, rival_share, share_near
 
 # Live: LGI, OMIT, ICA and the deep estimators are held out. ICA in the live ensemble (its
 # unmixing held for a plan's steps) helped ICA on lp_d6 but diluted the rest: GREEN on lp_d14
@@ -58,6 +58,9 @@ SPOOF_ONLY_ATTACKERS = ("ica",)
 LEVEL_S = 1.0  # the skin weights of the coming frames: the mean mask of this much history
 MIN_HISTORY_S = 1.0  # refine from this much history on: an attacker's window also holds the first seconds
 FIT_S = 6.0  # the real pulse of a view is fitted over this much history
+# spoof: weight of the strongest off-target peak's share (objective.rival_share); 1.0 against
+# 0.5 and none over six clips and four targets: 21 / 23 / 24 windows off target (BENCHMARKS.md)
+RIVAL_WEIGHT = 1.0
 DEFAULT_MIN_PSNR_DB = 43.0  # PSNR floor of the largest attacker box (whole frames: ~45 dB and up on the shared clips)
 
 
@@ -149,7 +152,10 @@ class TraceRefiner:
     :data:`privacycam.editors.recording.COLOUR_MIXES` + ``"@recording"``: fitted on all the
     frames this refiner has seen sent). Not thread-safe: one planner owns it.
 
-    Loss: spoof-hr, mean over attackers and views of 1 − |r(attacker wave, drive)|; erase,
+    Loss: spoof-hr, mean over attackers and views of 1 − |r(attacker wave, drive)| +
+    ``rival_weight`` x the share of the strongest peak more than 3 bpm from the target's
+    (an estimator reads the spectral peak, and on a short window the real pulse a few bpm
+    away can pull it off the target while r stays high); erase,
     |r(attacker wave, attacker wave of the original)| + ``near_weight`` x the share of its
     power within 6 bpm of the rate the original reads (a phase-shifted residual of the real
     pulse has a low r but the same rate) + ``peak_weight`` x dominant-peak share; both plus ``channel_weight`` x the mean |r| of each colour channel of each view
@@ -175,6 +181,7 @@ class TraceRefiner:
         min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB,
         energy_weight: float = 2.0,
         max_rescale: float = 1.0,
+        rival_weight: float = RIVAL_WEIGHT,
     ) -> None:
         unknown = [name for name in attackers if name not in ESTIMATORS and recording_attacker(name) not in COLOUR_MIXES]
         if unknown:
@@ -189,6 +196,7 @@ class TraceRefiner:
         self.max_gain = max_gain
         self.min_psnr_db, self.energy_weight = min_psnr_db, energy_weight
         self.max_rescale = max_rescale
+        self.rival_weight = rival_weight
         self.stats = RefineStats()
         torch.set_num_threads(1)  # process-wide: small tensors; a second intra-op thread only contends on 2 cores
         self._step_times: deque[float] = deque(maxlen=16)
@@ -298,6 +306,7 @@ class TraceRefiner:
         past = len(window.timestamps) - 1
         drive = torch.from_numpy(np.concatenate([window.drives[:-1], lookahead.drive]).astype(np.float64))
         target = fft_bandpass(drive, fps)
+        target_hz = dominant_hz(target, fps)
         original_views = torch.from_numpy(np.stack(originals)).flip(-1)  # (V, N, 3) RGB
         channel_pulse = fft_bandpass(original_views.transpose(1, 2), fps)  # (V, 3, N): the real pulse per channel
         names = [name for name in self.attackers if not (mode.erase and (name in SPOOF_ONLY_ATTACKERS or recording_attacker(name)))]
@@ -329,7 +338,8 @@ class TraceRefiner:
                     kept = pearson(wave, references[index]).abs() + self.near_weight * share_near(wave, fps, reference_hz[index])
                     total = total + (kept + self.peak_weight * peak_share(wave, fps)).mean()
                 else:
-                    total = total + (1.0 - pearson(wave, target).abs()).mean()  # either sign reads the same rate
+                    # either sign reads the same rate; no other peak may outgrow the target's
+                    total = total + (1.0 - pearson(wave, target).abs() + self.rival_weight * rival_share(wave, fps, target_hz)).mean()
             # no colour channel of any view may keep the real pulse, so no colour mix can find it (ICA)
             leak = pearson(fft_bandpass(trace.transpose(1, 2), fps), channel_pulse).abs().mean()
             cost = total / len(runs) + self.channel_weight * leak + self.fidelity * correction.pow(2).mean()

@@ -50,6 +50,18 @@ def share_near(wave: torch.Tensor, fps: float, hz: torch.Tensor, half_width_hz: 
     return (band * near).sum(-1) / band.sum(-1).clamp_min(1e-12)
 
 
+def rival_share(wave: torch.Tensor, fps: float, hz: torch.Tensor, half_width_hz: float = 0.05) -> torch.Tensor:
+    """off / (on + off): ``on`` the 0.7-3.5 Hz power in the bin nearest ``hz``, ``off`` the
+    strongest bin more than ``half_width_hz`` from it (the default: 3 bpm). Above 0.5 the
+    spectral peak an estimator reads is elsewhere; a pure tone at ``hz`` over T seconds
+    still scores about 0.3 (its own main lobe)."""
+    freqs, band = _band_power(wave, fps)
+    distance = (freqs - hz[..., None]).abs()
+    on = band.gather(-1, distance.argmin(-1, keepdim=True).expand(*band.shape[:-1], 1)).squeeze(-1)
+    off = band.masked_fill(distance <= half_width_hz, 0.0).max(-1).values
+    return off / (on + off).clamp_min(1e-12)
+
+
 def attacker(name: str, deep: dict[str, DeepEstimator]) -> Attacker:
     """Waveform (B,T) of (B,T,3,S,S) BGR faces: a differentiable classical estimator on the
     spatial mean, or a deep estimator on 36x36 RGB crops (TS-CAN's derivative integrated)."""
