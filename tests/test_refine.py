@@ -193,7 +193,7 @@ def test_rate_terms_find_what_an_estimator_reads():
 
 def test_rival_share_says_when_another_peak_outgrows_the_target():
     """Below 0.5 while the target's bin is the strongest; above it once a tone 5 bpm away,
-    inside the target's main lobe over 9 s, is louder (the spoof-60 misses on short clips)."""
+    inside the target's main lobe over 7.5 s, is louder (the spoof-60 misses on short clips)."""
     t = torch.arange(225, dtype=torch.float64) / FPS
     target = torch.sin(2 * torch.pi * 1.0 * t)
     rival = torch.sin(2 * torch.pi * (1.0 - 5.0 / 60.0) * t)
