@@ -230,8 +230,9 @@ def test_refine_fits_its_steps_to_the_budget():
     TraceRefiner(steps=1).refine(plan, None, window, mode, _lookahead(window))
     refiner = TraceRefiner(steps=1000)
     # 0.5 s per plan: room for the plan's set-up on a stalled CI host (0.2 s once left none), far
-    # short of 1000 steps (~8 s). Refine steps up to its deadline, so a host stall during the last
-    # step turns that plan into a counted miss (CI saw one); three plans, at most one lost to that
+    # short of 1000 steps (12-40 ms each). Refine keeps a slow step's time in hand before the
+    # deadline (a median step's left CI with 2 misses of 3); a host stall longer than that during
+    # the last step still turns the plan into a counted miss: three plans, at most one lost to that
     for _ in range(3):
         refiner.refine(plan, None, window, mode, _lookahead(window), deadline=time.perf_counter() + 0.5)
     s = refiner.stats
