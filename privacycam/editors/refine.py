@@ -225,9 +225,12 @@ class TraceRefiner:
         optimiser = torch.optim.Adam([gains], lr=self.lr)
         steps, before = 0, float("nan")
         while steps < self.steps:
-            # room for one more step and the closing evaluation (about half a step)? Sized by a slow
-            # recent step, not the median: on a noisy host a median-sized margin made every few plans a miss
-            if deadline is not None and time.perf_counter() + 1.5 * self._slow_step_s() > deadline:
+            # room for one more step and the closing evaluation (about half a step)? Without a step the
+            # plan is a miss anyway, so the first one needs a median step's room; after that, a step
+            # that overruns loses the steps before it, so later ones keep a slow step's room (on a noisy
+            # host a median-sized margin made every few plans a miss)
+            room_s = self._slow_step_s() if steps else self.stats.step_ms / 1000.0
+            if deadline is not None and time.perf_counter() + 1.5 * room_s > deadline:
                 break
             start = time.perf_counter()
             loss = problem(gains)
