@@ -240,6 +240,21 @@ def test_refine_fits_its_steps_to_the_budget():
     assert s.plans <= s.steps < 1000 * s.plans
 
 
+def test_refine_takes_its_first_step_on_a_median_step_and_more_only_with_a_slow_one_in_hand():
+    window, _ = _window()
+    mode = parse_mode("spoof-hr", 150.0)
+    plan = SpectralEditor().plan(window, mode)
+    TraceRefiner(steps=1).refine(plan, None, window, mode, _lookahead(window))  # torch's one-off set-up
+    refiner = TraceRefiner(steps=1000)
+    # recent steps: mostly 10 ms, a few host stalls of 5 s; a 1-s budget has room for a median
+    # step, never for a slow one (the 90th percentile of the recent steps)
+    refiner._step_times.extend([10.0] * 12 + [5000.0] * 4)
+    refiner.stats.step_ms = 10.0
+    refined = refiner.refine(plan, None, window, mode, _lookahead(window), deadline=time.perf_counter() + 1.0)
+    assert refined is not plan
+    assert refiner.stats.plans == 1 and refiner.stats.steps == 1 and refiner.stats.misses == 0
+
+
 def test_short_history_and_off_modes_are_not_refined():
     window, _ = _window(seconds=0.5)
     plan = SpectralEditor().plan(window, parse_mode("spoof-hr", 90.0))
