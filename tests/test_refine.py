@@ -232,8 +232,8 @@ def test_refine_fits_its_steps_to_the_budget():
     # 0.5 s per plan: room for the plan's set-up on a stalled CI host (0.2 s once left none), far
     # short of 1000 steps (12-40 ms each). Refine stops stepping with a slow step's time in hand,
     # so each call returns about at its deadline. Whether a plan also finishes before it depends
-    # on the host: in the full suite on a quiet host (12-ms steps) CI saw 2 of 3 plans miss
-    # their deadline, twice, and a late plan is a counted miss (tested above)
+    # on the host: in the full suite CI saw 2 of 3 plans miss their deadline twice, with 28-ms
+    # and with 12-ms steps, and a late plan is a counted miss (tested above)
     overrun_s = []
     for _ in range(3):
         deadline = time.perf_counter() + 0.5
