@@ -314,13 +314,14 @@ class TraceRefiner:
         past = len(window.timestamps) - 1
         drive = torch.from_numpy(np.concatenate([window.drives[:-1], lookahead.drive]).astype(np.float64))
         target = fft_bandpass(drive, fps)
-        target_hz = dominant_hz(target, fps)
         original_views = torch.from_numpy(np.stack(originals)).flip(-1)  # (V, N, 3) RGB
         channel_pulse = fft_bandpass(original_views.transpose(1, 2), fps)  # (V, 3, N): the real pulse per channel
         names = [name for name in self.attackers if not (mode.erase and (name in SPOOF_ONLY_ATTACKERS or recording_attacker(name)))]
         if mode.erase:
             references = [fft_bandpass(ESTIMATORS[name](original_views, fps), fps) for name in names]
             reference_hz = [dominant_hz(reference, fps) for reference in references]  # (V,) what each reads
+        else:
+            target_hz = dominant_hz(target, fps)  # what every attacker should read
 
         def edited(gains: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             """The uniform correction (H, 3) and every view's trace (V, N, 3) RGB at ``gains``."""
