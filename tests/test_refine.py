@@ -17,9 +17,12 @@ from privacycam.editors.refine import (
     Lookahead,
     RefinedPlan,
     TraceRefiner,
+    drive_colour,
     fit_pulse,
+    keep_pulse_polarity,
     planned_edits,
     skin_energy_limit,
+    skin_mean,
 )
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.errors import PrivacyCamError
@@ -84,6 +87,40 @@ def test_refine_lowers_the_loss_and_reports_it():
     assert s.plans == 1 and s.steps == 25 and s.misses == 0 and s.step_ms > 0
     assert s.loss_after < s.loss_before - 0.01, s.line()
     assert refined.edit_at(window.timestamps[-1], 0.5).shape == plan.edit_at(window.timestamps[-1], 0.5).shape
+
+
+def test_refined_target_keeps_every_colour_channel_with_the_plan():
+    """POS alone would turn blue and red against green (-2.8 and -1.2 grey levels per unit
+    drive here without the projection): refine stops such a channel at zero instead."""
+    window, _ = _window()
+    mode = parse_mode("spoof-hr", 150.0)
+    plan = SpectralEditor().plan(window, mode)
+    t, skin = window.timestamps[-1], window.masks[-30:].mean(axis=0)
+    before = skin_mean(plan.edit_at(t, 1.0) - plan.edit_at(t, 0.0), skin)
+    refined = TraceRefiner(steps=40, attackers=("pos",)).refine(plan, None, window, mode, _lookahead(window))
+    after = skin_mean(refined.edit_at(t, 1.0) - refined.edit_at(t, 0.0), skin)
+    assert (before > 0).all()
+    assert (after > -1e-4).all(), after
+    assert not np.allclose(after, before, atol=0.1)  # refine still moved the colour
+
+
+def test_keep_pulse_polarity_projects_only_the_channels_that_turn():
+    gains = torch.tensor([[0.5, -3.0, 1.0], [0.2, 0.2, 0.2], [0.0, 0.0, 1.0]], dtype=torch.float64)
+    keep_pulse_polarity(gains, torch.tensor([1.0, 2.0, 1.0], dtype=torch.float64))
+    np.testing.assert_allclose(gains[0].numpy(), [0.5, -2.0, 1.0])  # green stops at zero: (1 + 0) x 2 - 2
+    np.testing.assert_allclose(gains[1:].numpy(), [[0.2, 0.2, 0.2], [0.0, 0.0, 1.0]])  # cancel, rescale untouched
+    flipped = torch.tensor([[0.5, 0.5, 0.5], [0.0] * 3, [0.0] * 3], dtype=torch.float64)
+    keep_pulse_polarity(flipped, torch.tensor([-1.0, -0.2, -1.0], dtype=torch.float64))  # a plan of the other sign
+    np.testing.assert_allclose(flipped[0].numpy(), [0.5, 0.2, 0.5])
+    unchanged = torch.tensor([[0.5, -3.0, 1.0], [0.0] * 3, [0.0] * 3], dtype=torch.float64)
+    keep_pulse_polarity(unchanged, torch.zeros(3, dtype=torch.float64))  # no plan colour: nothing to keep
+    np.testing.assert_allclose(unchanged[0].numpy(), [0.5, -3.0, 1.0])
+
+
+def test_drive_colour_is_the_plans_colour_per_unit_drive():
+    drive = torch.from_numpy(np.sin(np.arange(30) / 3.0))[:, None]
+    colour = torch.tensor([0.3, -1.0, 0.7], dtype=torch.float64)
+    np.testing.assert_allclose(drive_colour(drive * colour, drive).numpy(), colour.numpy())
 
 
 def test_refine_cancels_on_the_skin_the_pulse_the_box_still_shows():

@@ -22,7 +22,10 @@ Every estimator here reads the spatial average of a box, so an even offset reach
 in proportion to its skin at the least energy for a given change of the trace. Nine
 parameters are well conditioned for a few steps, the correction is as smooth in time as the
 drive and the pulse, and they carry over from plan to plan, so refine keeps improving over
-a stream. The edit stays invisible by a floor on the PSNR of the largest attacker box
+a stream. In spoof-hr a channel of the injected target may not turn against the plan's
+polarity (:func:`keep_pulse_polarity`): the attackers score |r|, so refine could reverse one
+channel's target for a few plans, which the estimators that mix channels read as no pulse at
+the target. The edit stays invisible by a floor on the PSNR of the largest attacker box
 (``min_psnr_db``, on the detector-style square): the expected squared change of the skin's
 pixels in the planned frames, dithering included, may not exceed what keeps that box at
 the floor (the box holds the skin, and whole frames hold the box, so their PSNR is higher).
@@ -43,6 +46,7 @@ from privacycam.editors.base import Plan, Window, crossfade, crossfade_weight
 from privacycam.editors.recording import COLOUR_MIXES, RECORDING_SUFFIX, SentRecording, recording_attacker, sent_view_colours
 from privacycam.editors.spectral import sinusoid_design
 from privacycam.modes import Mode
+from privacycam.pulse.colour import BLOOD_VOLUME_BGR
 from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass, ica_fit, ica_with
 from privacycam.train.objective import dominant_hz, peak_share, pearson, rival_share, share_near
 
@@ -220,7 +224,7 @@ class TraceRefiner:
         if not mode.edits_pulse or window.view_colours is None or self.steps <= 0 or len(window.timestamps) < MIN_HISTORY_S * fps:
             return plan
         start_gains = self._warm[1] if self._warm is not None and self._warm[0] == mode else np.zeros((3, 3))
-        problem, pulse = self._problem(plan, previous, window, mode, lookahead, start_gains)
+        problem, pulse, plan_colour = self._problem(plan, previous, window, mode, lookahead, start_gains)
         gains = torch.tensor(start_gains, dtype=torch.float64, requires_grad=True)
         optimiser = torch.optim.Adam([gains], lr=self.lr)
         steps, before = 0, float("nan")
@@ -242,6 +246,8 @@ class TraceRefiner:
             with torch.no_grad():
                 gains[:2].clamp_(-self.max_gain, self.max_gain)
                 gains[2].clamp_(-1.0, self.max_rescale)  # the plan's own injection: from none to (1 + max) x
+                if not mode.erase:
+                    keep_pulse_polarity(gains, plan_colour)
             if self._warmed_up:  # the very first step pays one-off set-up costs: not a step time
                 self._step_times.append((time.perf_counter() - start) * 1000.0)
                 self.stats.step_ms = float(np.median(self._step_times))
@@ -279,9 +285,10 @@ class TraceRefiner:
         mode: Mode,
         lookahead: Lookahead,
         start: np.ndarray,
-    ) -> tuple[Callable[[torch.Tensor], torch.Tensor], PulseFit | None]:
-        """The loss as a function of the (3, 3) gains, with everything else precomputed, and
-        the real pulse fitted on the largest view (what the ``cancel`` gains scale). ICA's
+    ) -> tuple[Callable[[torch.Tensor], torch.Tensor], PulseFit | None, torch.Tensor]:
+        """The loss as a function of the (3, 3) gains, with everything else precomputed, the
+        real pulse fitted on the largest view (what the ``cancel`` gains scale) and the (3,)
+        skin-mean colour of the plan's edit per unit drive (:func:`drive_colour`). ICA's
         unmixing is found once, at the ``start`` gains, and held for the plan's steps.
         Erase leaves out the held boxes' views (``Window.held_views``): with them erase read
         the original's rate in more windows on four of six clips (BENCHMARKS.md)."""
@@ -356,7 +363,33 @@ class TraceRefiner:
                 cost = cost + self.energy_weight * torch.relu(energy(correction, gains[2]) / limit - 1.0)
             return cost
 
-        return loss, pulse
+        return loss, pulse, drive_colour(borne_mean, weight * drive_ahead)
+
+
+def drive_colour(borne_mean: torch.Tensor, drive: torch.Tensor) -> torch.Tensor:
+    """(3,) least-squares colour c with ``borne_mean`` ≈ ``drive`` x c: the skin-mean change
+    per unit drive of a plan whose (H, 3) drive-borne skin mean is ``borne_mean`` at the
+    (H, 1) weighted ``drive``."""
+    return (borne_mean * drive).sum(0) / (drive * drive).sum().clamp_min(1e-12)
+
+
+def keep_pulse_polarity(gains: torch.Tensor, plan_colour: torch.Tensor) -> None:
+    """Project the (3, 3) gains in place so that every colour channel of the injected target
+    moves with the plan's polarity (the sign of its colour along the blood-volume signature,
+    whose channels all share one sign, as a real pulse's do): a channel whose
+    ``(1 + rescale) x plan_colour + inject`` would turn against it stops at zero.
+
+    Without it refine turned single channels against the rest for a few seconds (with the
+    learned editor on lp_d3 at 60 bpm, red from plan 2 to 11), and the estimators that mix
+    those channels, most held out of refine, read a phase reversal: no power at the target,
+    two peaks ±5 bpm from it."""
+    polarity = torch.sign((plan_colour * torch.from_numpy(BLOOD_VOLUME_BGR.astype(np.float64))).sum())
+    if polarity == 0:
+        return
+    plan_part = (1.0 + gains[2]) * plan_colour
+    total = plan_part + gains[0]
+    wrong = polarity * total < 0
+    gains[0][wrong] = -plan_part[wrong]
 
 
 def planned_edits(
