@@ -5,7 +5,7 @@ A configuration is an editor name with optional refine settings joined by ``+``:
 ``spectral+r8+psnr0`` (refine without its PSNR floor; ``psnrDB`` sets it),
 ``spectral+r40+ica`` (ICA added to the refine's attackers: ``privacycam process --quality max``);
 ``spectral*1.5`` is the spectral editor injecting 1.5x louder (refine off), a baseline at the
-PSNR of a refined run.
+PSNR of a refined run (``learned*1.5``: the learned editor's injection 1.5x louder).
 For each clip, configuration and mode (spoof-hr 60/90/120/150, erase): ``process_file``
 (lossless output) then ``evaluate`` with every installed estimator. Writes the raw numbers as
 JSON and prints a Markdown table (share of 10-s windows within ±3 bpm of the target per
@@ -52,7 +52,7 @@ def parse_config(config: str) -> Config:
     """``spectral+r8`` -> the spectral editor with 8 refine steps; ``+psnr0`` / ``+psnr40``: no
     PSNR floor / a 40-dB one; ``+ica``: ICA among the refine's attackers (``+recica``: ICA
     fitted on the whole recording sent); ``+norec``: no attacker fitted on the recording;
-    ``spectral*1.5``: a spectral editor injecting 1.5x louder (a baseline at the PSNR of a refined run);
+    ``spectral*1.5`` / ``learned*1.5``: an editor injecting 1.5x louder (a baseline at the PSNR of a refined run);
     ``learned@runs/x``: the learned editor with the weights ``privacycam train --out runs/x`` wrote."""
     editor, *options = config.split("+")
     name, _, gain = editor.partition("*")
@@ -64,11 +64,15 @@ def parse_config(config: str) -> Config:
         from privacycam.editors.learned import LearnedEditor
 
         chosen = with_identity(LearnedEditor(Path(run_dir) / "pulse_editor.onnx", Path(run_dir) / "pulse_editor.pt"))
-    elif gain:
-        if name != "spectral":
-            raise ValueError(f"only the spectral editor takes a gain: {config}")
+    elif gain and name == "spectral":
         defaults = SpectralEditor()
         chosen = with_identity(SpectralEditor(inject_rel=defaults.inject_rel * float(gain), outshout=defaults.outshout * float(gain)))
+    elif gain and name == "learned":
+        from privacycam.editors.learned import LearnedEditor
+
+        chosen = with_identity(LearnedEditor(inject_gain=float(gain)))
+    elif gain:
+        raise ValueError(f"only the spectral and learned editors take a gain: {config}")
     settings = Config(chosen)
     for option in options:
         if option.startswith("r") and option[1:].isdigit():

@@ -27,7 +27,7 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
     parser.add_argument(
         "--editor",
         default="auto",
-        help="pulse editor: auto (the best measured: spectral) | spectral | learned (default: auto)",
+        help="pulse editor: auto (the best measured per mode: learned for spoof-hr, spectral for erase) | learned | spectral (default: auto)",
     )
     parser.add_argument(
         "--refine-steps",
@@ -96,16 +96,18 @@ def make_editor(name: str):
     """The pulse editor named on the command line, combined with the de-identification
     editor for ``deidentify`` modes.
 
-    ``auto`` is the editor that measures best (BENCHMARKS.md, editor comparison): today the
-    spectral editor; the learned one does worse on the held-out evm_face clip.
+    ``auto`` is the editor that measures best with refine on, per mode (BENCHMARKS.md, "The
+    learned editor as the default"): today the learned one for spoof-hr, the spectral one
+    for erase.
     """
-    from privacycam.editors.composite import with_identity
+    from privacycam.editors.composite import ByModeEditor, with_identity
+    from privacycam.editors.learned import LearnedEditor
     from privacycam.editors.spectral import SpectralEditor
 
+    if name == "auto":
+        return with_identity(ByModeEditor(spoof=LearnedEditor(), erase=SpectralEditor()))
     if name == "learned":
-        from privacycam.editors.learned import LearnedEditor
-
         return with_identity(LearnedEditor())
-    if name in ("auto", "spectral"):
+    if name == "spectral":
         return with_identity(SpectralEditor())
     raise PrivacyCamError(f"unknown editor {name!r}: choose auto, learned or spectral")

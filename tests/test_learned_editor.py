@@ -8,11 +8,14 @@ import pytest
 import torch
 
 from privacycam.backends.export import check_parity
-from privacycam.editors.learned import LearnedEditor, example_feeds, load_net, shipped_model
+from privacycam.editors.base import Window
+from privacycam.editors.learned import LearnedEditor, LearnedPlan, example_feeds, load_net, shipped_model
 from privacycam.editors.pulse_net import CYCLES_PER_FRAME, GRID, HORIZON, WINDOW, window_features
+from privacycam.editors.spectral import SpectralPlan
 from privacycam.evaluation.report import evaluate
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
+from privacycam.options import make_editor
 from privacycam.process import process_file
 from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
 from privacycam.train.simulate import stream_edits
@@ -75,6 +78,31 @@ def test_learned_editor_in_the_real_pipeline():
     pipeline.close()
     assert protected >= len(frames) - 3 and changed >= protected - 3
     assert pipeline.stats().plans_made >= len(frames) // 10 - 1
+
+
+def test_the_default_editor_spoofs_with_the_learned_editor_and_erases_with_the_spectral_one():
+    """``--editor auto``: per mode the editor that measures best with refine on (BENCHMARKS.md,
+    "The learned editor as the default"), switched with the mode, no new editor."""
+    editor = make_editor("auto")
+    n = 90
+    crops = np.random.default_rng(0).integers(100, 160, (n, 64, 64, 3)).astype(np.uint8)
+    window = Window(crops, np.ones((n, 64, 64), np.float32), np.arange(n) / 30.0)
+    assert isinstance(editor.plan(window, parse_mode("spoof-hr", 90.0)), LearnedPlan)
+    assert isinstance(editor.plan(window, parse_mode("erase")), SpectralPlan)
+    assert isinstance(editor.plan(window, parse_mode("spoof-hr", 60.0)), LearnedPlan)
+    assert editor.backend == "onnxruntime-cpu" and editor.name == "learned (spoof-hr), spectral (erase)"
+
+
+def test_inject_gain_scales_the_injection_and_leaves_the_cancellation():
+    """``learned*k`` in ``benchmarks/editor_comparison.py``: the refine-off baseline, louder."""
+    n = 90
+    crops = np.random.default_rng(1).integers(100, 160, (n, 64, 64, 3)).astype(np.uint8)
+    window = Window(crops, np.ones((n, 64, 64), np.float32), np.arange(n) / 30.0)
+    mode = parse_mode("spoof-hr", 90.0)
+    plain, louder = LearnedEditor().plan(window, mode), LearnedEditor(inject_gain=2.5).plan(window, mode)
+    assert np.abs(plain.inject).max() > 0
+    np.testing.assert_allclose(louder.inject, 2.5 * plain.inject, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(louder.cancel, plain.cancel)
 
 
 def _filtered_evm(evm_clip, tmp_path, mode, bpm, estimators):

@@ -1,5 +1,6 @@
-"""Pulse editing and de-identification together: one editor that plans with whichever
-parts the mode asks for and sums their edits, so mode switches (tray, CLI) need no new editor."""
+"""Editors made of editors: one editor that plans with whichever parts the mode asks for
+(the pulse editor that measures best for it, de-identification) and sums their edits, so
+mode switches (tray, CLI) need no new editor."""
 
 from __future__ import annotations
 
@@ -37,6 +38,19 @@ class SumPlan(Plan):
         grid = identity.shape[0]
         pulse = cv2.resize(self.pulse.edit_at(timestamp, drive), (grid, grid), interpolation=cv2.INTER_LINEAR)
         return identity + pulse * self.skin[..., None]
+
+
+class ByModeEditor(Editor):
+    """``spoof`` plans spoof-hr, ``erase`` plans erase: each mode gets the pulse editor that
+    measures best for it (BENCHMARKS.md, "The learned editor as the default")."""
+
+    def __init__(self, spoof: Editor, erase: Editor) -> None:
+        self.spoof, self.erase = spoof, erase
+        self.name = spoof.name if spoof.name == erase.name else f"{spoof.name} (spoof-hr), {erase.name} (erase)"
+        self.backend = spoof.backend
+
+    def plan(self, window: Window, mode: Mode) -> Plan:
+        return (self.erase if mode.erase else self.spoof).plan(window, mode)
 
 
 class CompositeEditor(Editor):

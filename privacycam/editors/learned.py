@@ -70,11 +70,20 @@ class LearnedPlan(Plan):
 
 
 class LearnedEditor(Editor):
-    """Plans with the trained network; ``backend`` names the inference backend in use."""
+    """Plans with the trained network; ``backend`` names the inference backend in use.
+    ``inject_gain`` scales the network's injection (1: as trained; louder: the refine-off
+    baseline at a refined run's PSNR, ``benchmarks/editor_comparison.py``'s ``learned*k``)."""
 
     name = "learned"
 
-    def __init__(self, onnx_path: str | Path | None = None, weights: str | Path | None = None, backend: str = "auto") -> None:
+    def __init__(
+        self,
+        onnx_path: str | Path | None = None,
+        weights: str | Path | None = None,
+        backend: str = "auto",
+        inject_gain: float = 1.0,
+    ) -> None:
+        self.inject_gain = inject_gain
         onnx_path = Path(onnx_path) if onnx_path else shipped_model("onnx")
         if not onnx_path.is_file():
             raise PrivacyCamError(f"no pulse-editor model at {onnx_path}; train it with `privacycam train`")
@@ -96,6 +105,6 @@ class LearnedEditor(Editor):
             made_at,
             fps,
             (cancel[0].transpose(0, 2, 3, 1) * grey).astype(np.float32),
-            (inject[0, 1 if mode.erase else 0].transpose(1, 2, 0) * grey).astype(np.float32),
+            (inject[0, 1 if mode.erase else 0].transpose(1, 2, 0) * grey * self.inject_gain).astype(np.float32),
             pulse_hz,
         )
