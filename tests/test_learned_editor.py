@@ -80,13 +80,17 @@ def test_learned_editor_in_the_real_pipeline():
     assert pipeline.stats().plans_made >= len(frames) // 10 - 1
 
 
+def _noise_window(seed: int, frames: int = 90) -> Window:
+    """3 s of 64x64 crops of random skin-like colour, all skin, at 30 fps."""
+    crops = np.random.default_rng(seed).integers(100, 160, (frames, 64, 64, 3)).astype(np.uint8)
+    return Window(crops, np.ones((frames, 64, 64), np.float32), np.arange(frames) / 30.0)
+
+
 def test_the_default_editor_spoofs_with_the_learned_editor_and_erases_with_the_spectral_one():
     """``--editor auto``: per mode the editor that measures best with refine on (BENCHMARKS.md,
     "The learned editor as the default"), switched with the mode, no new editor."""
     editor = make_editor("auto")
-    n = 90
-    crops = np.random.default_rng(0).integers(100, 160, (n, 64, 64, 3)).astype(np.uint8)
-    window = Window(crops, np.ones((n, 64, 64), np.float32), np.arange(n) / 30.0)
+    window = _noise_window(seed=0)
     assert isinstance(editor.plan(window, parse_mode("spoof-hr", 90.0)), LearnedPlan)
     assert isinstance(editor.plan(window, parse_mode("erase")), SpectralPlan)
     assert isinstance(editor.plan(window, parse_mode("spoof-hr", 60.0)), LearnedPlan)
@@ -95,9 +99,7 @@ def test_the_default_editor_spoofs_with_the_learned_editor_and_erases_with_the_s
 
 def test_inject_gain_scales_the_injection_and_leaves_the_cancellation():
     """``learned*k`` in ``benchmarks/editor_comparison.py``: the refine-off baseline, louder."""
-    n = 90
-    crops = np.random.default_rng(1).integers(100, 160, (n, 64, 64, 3)).astype(np.uint8)
-    window = Window(crops, np.ones((n, 64, 64), np.float32), np.arange(n) / 30.0)
+    window = _noise_window(seed=1)
     mode = parse_mode("spoof-hr", 90.0)
     plain, louder = LearnedEditor().plan(window, mode), LearnedEditor(inject_gain=2.5).plan(window, mode)
     assert np.abs(plain.inject).max() > 0
