@@ -28,6 +28,7 @@ from pathlib import Path
 
 from privacycam.editors.base import Editor
 from privacycam.editors.composite import with_identity
+from privacycam.editors.learned import LearnedEditor
 from privacycam.editors.recording import RECORDING_SUFFIX, recording_attacker
 from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
 from privacycam.editors.spectral import SpectralEditor
@@ -61,15 +62,11 @@ def parse_config(config: str) -> Config:
     if run_dir:  # weights of a training run (``privacycam train --out``), not the shipped ones
         if name != "learned":
             raise ValueError(f"only the learned editor takes a training run: {config}")
-        from privacycam.editors.learned import LearnedEditor
-
         chosen = with_identity(LearnedEditor(Path(run_dir) / "pulse_editor.onnx", Path(run_dir) / "pulse_editor.pt"))
     elif gain and name == "spectral":
         defaults = SpectralEditor()
         chosen = with_identity(SpectralEditor(inject_rel=defaults.inject_rel * float(gain), outshout=defaults.outshout * float(gain)))
     elif gain and name == "learned":
-        from privacycam.editors.learned import LearnedEditor
-
         chosen = with_identity(LearnedEditor(inject_gain=float(gain)))
     elif gain:
         raise ValueError(f"only the spectral and learned editors take a gain: {config}")
