@@ -3,6 +3,7 @@
 A configuration is an editor name with optional refine settings joined by ``+``:
 ``learned``, ``spectral``, ``spectral+r8`` (8 Privacy-Phys refine steps per plan),
 ``spectral+r8+psnr0`` (refine without its PSNR floor; ``psnrDB`` sets it),
+``learned+r8+halo0`` (spoof-hr edits the skin only; ``haloK`` sets the halo's strength),
 ``spectral+r40+ica`` (ICA added to the refine's attackers: ``privacycam process --quality max``);
 ``spectral*1.5`` is the spectral editor injecting 1.5x louder (refine off), a baseline at the
 PSNR of a refined run (``learned*1.5``: the learned editor's injection 1.5x louder).
@@ -35,6 +36,7 @@ from privacycam.editors.spectral import SpectralEditor
 from privacycam.evaluation.report import evaluate
 from privacycam.modes import parse_mode
 from privacycam.process import process_file
+from privacycam.stream.halo import DEFAULT_HALO_STRENGTH
 
 MODES = (("spoof-hr", 60.0), ("spoof-hr", 90.0), ("spoof-hr", 120.0), ("spoof-hr", 150.0), ("erase", None))
 
@@ -47,11 +49,12 @@ class Config:
     steps: int = 0
     min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB
     attackers: tuple[str, ...] = REFINE_ATTACKERS
+    halo_strength: float = DEFAULT_HALO_STRENGTH
 
 
 def parse_config(config: str) -> Config:
     """``spectral+r8`` -> the spectral editor with 8 refine steps; ``+psnr0`` / ``+psnr40``: no
-    PSNR floor / a 40-dB one; ``+ica``: ICA among the refine's attackers (``+recica``: ICA
+    PSNR floor / a 40-dB one; ``+halo0`` / ``+halo1``: no halo / one at the skin's relative target change; ``+ica``: ICA among the refine's attackers (``+recica``: ICA
     fitted on the whole recording sent); ``+norec``: no attacker fitted on the recording;
     ``spectral*1.5`` / ``learned*1.5``: an editor injecting 1.5x louder (a baseline at the PSNR of a refined run);
     ``learned@runs/x``: the learned editor with the weights ``privacycam train --out runs/x`` wrote."""
@@ -76,6 +79,8 @@ def parse_config(config: str) -> Config:
             settings = replace(settings, steps=int(option[1:]))
         elif option.startswith("psnr"):
             settings = replace(settings, min_psnr_db=float(option[4:]) or None)
+        elif option.startswith("halo"):
+            settings = replace(settings, halo_strength=float(option[4:]))
         elif option in ("ica", "recica"):  # ICA on the recent frames / on the whole recording sent
             ica = "ica" if option == "ica" else "ica" + RECORDING_SUFFIX
             settings = replace(settings, attackers=(*settings.attackers, ica))
@@ -98,7 +103,7 @@ def run(clips: list[Path], configs: list[str], modes: list[tuple[str, float | No
                 result = process_file(
                     clip, out, parse_mode(mode_name, bpm), editor_name=settings.editor, on_failure="passthrough",
                     progress=False, refine_steps=settings.steps, refine_min_psnr_db=settings.min_psnr_db,
-                    refine_attackers=settings.attackers,
+                    refine_attackers=settings.attackers, halo_strength=settings.halo_strength,
                 )
                 refine = result.report.stats.refine
                 result = evaluate(clip, out, target_bpm=bpm)

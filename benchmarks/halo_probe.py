@@ -1,4 +1,8 @@
-"""Could flattening the pixels *around* the skin fix the attacker-box misses? (Not adopted.)
+"""Could editing the pixels *around* the skin fix the attacker-box misses?
+
+Flattening them (the default) did not, at any tolerable cost; adding the target there
+(``--inject-bpm``) did, and became the pipeline's halo (:mod:`privacycam.stream.halo`), which
+copies the skin's own relative colour change instead of this probe's absolute one.
 
 ``benchmarks/attacker_boxes.py`` found that in a box around the face the original's pulse
 reading comes from the pixels outside the skin mask (hair, background, eyes, lips), which the
@@ -10,14 +14,22 @@ non-skin pixels (bilinear between cells, zero on the skin), inside the square of
 the face box. Causal; computed on the original frame, added with stochastic rounding to the
 filtered one. Then run ``privacycam eval`` on the output and compare with the input.
 
-    .venv/bin/privacycam process ../shared/data/clips/lp_d14.mp4 spoof90.mkv --mode spoof-hr 90
+With ``--inject-bpm B --inject-grey A`` it instead adds the spoof target itself to those
+non-skin pixels: the pipeline's target pulse at B bpm (same generator and seed, so in phase
+with the skin's), A grey levels per unit of it along the blood-volume colour, tapered to zero
+over the square's outer sixth (the halo's weights). Run it on a clip filtered with ``--halo 0``.
+
+    .venv/bin/privacycam process ../shared/data/clips/lp_d14.mp4 spoof90.mkv --mode spoof-hr 90 --halo 0
     .venv/bin/python benchmarks/halo_probe.py ../shared/data/clips/lp_d14.mp4 spoof90.mkv halo.mkv --limit 2
     .venv/bin/privacycam eval ../shared/data/clips/lp_d14.mp4 halo.mkv --target 90
+    .venv/bin/python benchmarks/halo_probe.py ../shared/data/clips/lp_d14.mp4 spoof90.mkv inject.mkv \
+        --inject-bpm 90 --inject-grey 1
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 from pathlib import Path
 
@@ -26,7 +38,10 @@ import numpy as np
 
 from privacycam.face.landmarks import FaceTracker
 from privacycam.face.skin_mask import skin_mask
+from privacycam.pulse.colour import BLOOD_VOLUME_BGR
+from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
+from privacycam.stream.halo import halo_weights
 from privacycam.stream.pipeline import face_box
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
@@ -71,6 +86,12 @@ class HaloFlattener:
         return full[y0 - py0 : y1 - py0, x0 - px0 : x1 - px0]
 
 
+def injection(region: Box, skin: np.ndarray, skin_box: Box, value: float, grey: float) -> np.ndarray:
+    """The (h, w, 3) target pulse ``grey x value`` along the blood-volume colour (absolute grey
+    levels) on the non-skin pixels of ``region``, with the pipeline's halo weights and taper."""
+    return halo_weights(region, skin, skin_box)[..., None] * (np.float32(grey * value) * BLOOD_VOLUME_BGR)
+
+
 def square(box: Box, scale: float, shape: tuple[int, ...]) -> Box:
     height, width = shape[:2]
     x0, y0, x1, y1 = box
@@ -89,6 +110,8 @@ def main() -> None:
     parser.add_argument("--cell-px", type=int, default=16)
     parser.add_argument("--tau-s", type=float, default=1.0)
     parser.add_argument("--min-share", type=float, default=0.0)
+    parser.add_argument("--inject-bpm", type=float, help="add this spoof target instead of flattening")
+    parser.add_argument("--inject-grey", type=float, default=1.0, help="grey levels per unit of the target pulse")
     args = parser.parse_args()
     original, filtered = cv2.VideoCapture(str(args.original)), cv2.VideoCapture(str(args.filtered))
     fps = original.get(cv2.CAP_PROP_FPS)
@@ -97,19 +120,25 @@ def main() -> None:
     tracker = FaceTracker()
     halo = HaloFlattener(fps, args.cell_px, args.tau_s, args.limit, args.min_share)
     rounder = StochasticRounder(seed=0)
+    target = TargetPulse(args.inject_bpm, seed=0) if args.inject_bpm else None  # the pipeline's seed
     costs = []
     try:
-        while True:
+        for index in itertools.count():
             ok_o, frame_o = original.read()
             ok_f, frame_f = filtered.read()
             if not (ok_o and ok_f):
                 break
+            drive = target.advance(index / fps) if target is not None else 0.0  # every frame, as the pipeline
             face = tracker.observe(frame_o)
             if face is not None:
                 box = face_box(face, frame_o.shape)
                 x0, y0, x1, y1 = region = square(box, args.scale, frame_o.shape)
                 start = time.perf_counter()
-                correction = halo.correction(frame_o, region, skin_mask(face.landmarks, box), box)
+                skin = skin_mask(face.landmarks, box)
+                if target is None:
+                    correction = halo.correction(frame_o, region, skin, box)
+                else:
+                    correction = injection(region, skin, box, drive, args.inject_grey)
                 frame_f[y0:y1, x0:x1] = rounder.add(frame_f[y0:y1, x0:x1], correction)
                 costs.append((time.perf_counter() - start) * 1000)
             writer.write(frame_f)

@@ -21,11 +21,11 @@ import numpy as np
 
 from privacycam.bench import bench_size, parse_sizes
 from privacycam.modes import parse_mode
-from privacycam.options import refine_config
+from privacycam.options import pipeline_settings
 from privacycam.stream.planner import PLANNER_NICENESS
 from soak import busy_cores  # benchmarks/ is this script's folder
 
-REFINE = refine_config(argparse.Namespace())  # the CLI's refine defaults, as `privacycam bench`
+SETTINGS = pipeline_settings(argparse.Namespace())  # the CLI defaults, as `privacycam bench`
 
 
 def main() -> None:
@@ -45,7 +45,7 @@ def main() -> None:
         for index in range(args.rounds):
             for niceness in levels:
                 for size in sizes:
-                    result = bench_size(size, mode, "auto", args.seconds, settings={**REFINE, "planner_niceness": niceness})
+                    result = bench_size(size, mode, "auto", args.seconds, settings={**SETTINGS, "planner_niceness": niceness})
                     live = result["live"]
                     runs.append({"round": index, "niceness": niceness, "busy": args.busy, "size": result["size"], "live": live})
                     print(f"round {index} niceness {niceness:2d} {result['size']}: p95 {live['added_latency_ms']['p95']:.1f} ms, "

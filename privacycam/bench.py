@@ -14,7 +14,7 @@ import numpy as np
 
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import Mode
-from privacycam.options import add_filter_arguments, make_editor, mode_from_args, refine_config
+from privacycam.options import add_filter_arguments, make_editor, mode_from_args, pipeline_settings
 from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
 from privacycam.stream.runner import StreamRunner
 
@@ -171,9 +171,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     mode = mode_from_args(args.mode)
     sizes = parse_sizes(args.sizes)
-    refine = refine_config(args)
-    results = [bench_size(size, mode, args.editor, args.seconds, settings=refine) for size in sizes]
-    payload = {"mode": mode.label(), "editor": args.editor, "seconds": args.seconds, **refine, "results": results}
+    settings = pipeline_settings(args)
+    results = [bench_size(size, mode, args.editor, args.seconds, settings=settings) for size in sizes]
+    payload = {"mode": mode.label(), "editor": args.editor, "seconds": args.seconds, **settings, "results": results}
     if args.json == "-":
         print(json.dumps(payload, indent=1))
     else:

@@ -9,7 +9,7 @@ import signal
 from privacycam.desktop.settings import Settings, load_settings, merge, mode_name, remember_mode
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import parse_mode
-from privacycam.options import add_filter_arguments, make_editor, mode_from_args, refine_config
+from privacycam.options import add_filter_arguments, make_editor, mode_from_args, pipeline_settings
 from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
 from privacycam.stream.runner import StreamRunner
 
@@ -76,7 +76,7 @@ def build_live_stream(args: argparse.Namespace) -> StreamRunner:
             sink.close()
         raise
     config = PipelineConfig(
-        fps=source.fps, on_failure=settings.on_failure, seed=getattr(args, "seed", 0), **refine_config(args)
+        fps=source.fps, on_failure=settings.on_failure, seed=getattr(args, "seed", 0), **pipeline_settings(args)
     )
     pipeline = FilterPipeline(make_editor(getattr(args, "editor", "auto")), mode, config)
     runner = StreamRunner(source, pipeline, TeeSink(*sinks), stats_every_s=2.0 if getattr(args, "stats", False) else None)

@@ -28,7 +28,8 @@ from privacycam.io.sinks import VideoFileSink
 from privacycam.io.sources import VideoFileSource
 from privacycam.modes import Mode
 from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
-from privacycam.options import DEFAULT_REFINE_STEPS, add_filter_arguments, make_editor, mode_from_args, refine_config
+from privacycam.options import DEFAULT_REFINE_STEPS, add_filter_arguments, make_editor, mode_from_args, pipeline_settings
+from privacycam.stream.halo import DEFAULT_HALO_STRENGTH
 from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, FilterPipeline, PipelineConfig, ProcessedFrame
 from privacycam.stream.runner import RunReport, StreamRunner
 
@@ -60,6 +61,7 @@ def process_file(
     refine_steps: int = DEFAULT_REFINE_STEPS,
     refine_min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB,
     refine_attackers: tuple[str, ...] = REFINE_ATTACKERS,
+    halo_strength: float = DEFAULT_HALO_STRENGTH,
 ) -> ProcessResult:
     """Filter ``source_path`` into ``output_path`` (lossless when it ends in .mkv/.avi).
 
@@ -67,7 +69,8 @@ def process_file(
     ``on_frame(frame, result)`` is called for every frame (diagnostics, tests);
     ``refine_steps``: Privacy-Phys refine steps per plan, all taken (nothing is live);
     ``refine_min_psnr_db``: the PSNR floor of the largest attacker box that refine keeps (None: none);
-    ``refine_attackers``: the differentiable estimators refine works against.
+    ``refine_attackers``: the differentiable estimators refine works against;
+    ``halo_strength``: spoof-hr's target on the pixels around the skin (0: skin only).
     """
     source_path, output_path = Path(source_path), Path(output_path)
     if output_path.resolve() == source_path.resolve():
@@ -81,6 +84,7 @@ def process_file(
         refine_steps=refine_steps,
         refine_min_psnr_db=refine_min_psnr_db,
         refine_attackers=refine_attackers,
+        halo_strength=halo_strength,
     )
     editor = make_editor(editor_name) if isinstance(editor_name, str) else editor_name
     pipeline = FilterPipeline(editor, mode, config)
@@ -170,8 +174,8 @@ def run(args: argparse.Namespace) -> int:
         still = process_image(args.input, args.output, mode, args.editor, args.seed)
         print(f"wrote {args.output} (still photo, mode {mode.label()}): {'protected' if still.protected else still.reason}")
         return 0
-    refine = refine_config(args)
-    steps, attackers = int(refine["refine_steps"]), REFINE_ATTACKERS
+    settings = pipeline_settings(args)
+    steps, attackers = int(settings["refine_steps"]), REFINE_ATTACKERS
     if args.quality == "max":
         steps, attackers = max(steps, QUALITY_MAX_STEPS), QUALITY_MAX_ATTACKERS
     result = process_file(
@@ -183,8 +187,9 @@ def run(args: argparse.Namespace) -> int:
         args.seed,
         not args.no_progress,
         refine_steps=steps,
-        refine_min_psnr_db=refine["refine_min_psnr_db"],
+        refine_min_psnr_db=settings["refine_min_psnr_db"],
         refine_attackers=attackers,
+        halo_strength=settings["halo_strength"],
     )
     stats = result.report.stats
     times = np.asarray(result.report.frame_times_ms)

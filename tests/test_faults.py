@@ -32,11 +32,9 @@ def _pipeline(asynchronous: bool = False, **config) -> FilterPipeline:
 
 
 def _assert_only_skin_changed(original: np.ndarray, result: ProcessedFrame) -> None:
-    """A protected frame differs from its input only under the skin mask."""
+    """A protected frame differs from its input only under the skin mask and the halo."""
     assert result.protected and result.image.shape == original.shape
-    outside = np.ones(original.shape[:2], bool)
-    x0, y0, x1, y1 = result.box
-    outside[y0:y1, x0:x1] = result.mask == 0
+    outside = ~result.editable()
     assert np.array_equal(result.image[outside], original[outside])
 
 

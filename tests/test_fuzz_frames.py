@@ -129,10 +129,7 @@ def test_landmark_edge_cases_never_break_the_frame(fixed_pipeline, real_landmark
         return
     if result.protected:
         tracker.last_protected = result.image
-    outside = np.ones(FACE.shape[:2], bool)
-    if result.box is not None:
-        x0, y0, x1, y1 = result.box
-        outside[y0:y1, x0:x1] = False if result.mask is None else result.mask == 0
+    outside = ~result.editable()
     assert np.array_equal(result.image[outside], FACE[outside])
     if not result.protected and not result.failsafe:
         assert np.array_equal(result.image, FACE)

@@ -1,4 +1,4 @@
-"""`privacycam process` on real clips: same frames out, only skin changed, invisible edits."""
+"""`privacycam process` on real clips: same frames out, only skin (and spoof-hr's halo) changed, invisible edits."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("clip_name, seconds", [("evm_face.mp4", None), ("lp_d13.mp4", None)])
-def test_process_real_clip_keeps_frames_and_changes_only_skin(shared_data, tmp_path, clip_name, seconds):
+def test_process_real_clip_keeps_frames_and_changes_only_skin_and_halo(shared_data, tmp_path, clip_name, seconds):
     clip = shared_data / "clips" / clip_name
     digest = hashlib.sha256(clip.read_bytes()).hexdigest()
     original, fps = _read_all(clip)
@@ -44,21 +44,18 @@ def test_process_real_clip_keeps_frames_and_changes_only_skin(shared_data, tmp_p
     regions: list[tuple] = []
     result = process_file(
         clip, out, parse_mode("spoof-hr", 90), progress=False,
-        on_frame=lambda frame, r: regions.append((r.box, r.mask, r.protected)),
+        on_frame=lambda frame, r: regions.append((r.editable(), r.protected)),
     )
     filtered, out_fps = _read_all(out)
     assert hashlib.sha256(clip.read_bytes()).hexdigest() == digest, "input was modified"
     assert filtered.shape == original.shape and result.frames == len(original)
     assert abs(out_fps - fps) < 0.01
     protected = 0
-    for i, (box, mask, was_protected) in enumerate(regions):
+    for i, (editable, was_protected) in enumerate(regions):
         diff = filtered[i].astype(int) != original[i].astype(int)
-        allowed = np.zeros(original.shape[1:3], bool)
-        if box is not None and was_protected:
-            x0, y0, x1, y1 = box
-            allowed[y0:y1, x0:x1] = mask > 0
-            protected += 1
-        assert not diff.any(axis=2)[~allowed].any(), f"frame {i}: pixels outside the skin mask changed"
+        allowed = editable if was_protected else np.zeros_like(editable)
+        protected += was_protected
+        assert not diff.any(axis=2)[~allowed].any(), f"frame {i}: pixels outside the skin mask and the halo changed"
     assert protected >= 0.9 * len(original)
     assert _psnr(filtered, original) >= 45.0
 

@@ -31,7 +31,7 @@ from privacycam.evaluation.report import evaluate
 from privacycam.face.landmarks import FaceObservation
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.options import add_filter_arguments, refine_config
+from privacycam.options import add_filter_arguments, pipeline_settings
 from privacycam.process import process_file
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
@@ -244,11 +244,11 @@ def test_rival_share_says_when_another_peak_outgrows_the_target():
 def test_psnr_floor_from_the_command_line():
     parser = argparse.ArgumentParser()
     add_filter_arguments(parser)
-    assert refine_config(parser.parse_args([]))["refine_min_psnr_db"] == DEFAULT_MIN_PSNR_DB
-    assert refine_config(parser.parse_args(["--min-psnr", "47.5"]))["refine_min_psnr_db"] == 47.5
-    assert refine_config(parser.parse_args(["--min-psnr", "0"]))["refine_min_psnr_db"] is None  # no floor
+    assert pipeline_settings(parser.parse_args([]))["refine_min_psnr_db"] == DEFAULT_MIN_PSNR_DB
+    assert pipeline_settings(parser.parse_args(["--min-psnr", "47.5"]))["refine_min_psnr_db"] == 47.5
+    assert pipeline_settings(parser.parse_args(["--min-psnr", "0"]))["refine_min_psnr_db"] is None  # no floor
     with pytest.raises(PrivacyCamError, match="--min-psnr"):
-        refine_config(parser.parse_args(["--min-psnr", "-3"]))
+        pipeline_settings(parser.parse_args(["--min-psnr", "-3"]))
 
 
 def test_late_refine_uses_the_unrefined_plan_and_counts_a_miss():

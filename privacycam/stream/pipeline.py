@@ -22,6 +22,7 @@ from privacycam.modes import Mode
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
+from privacycam.stream.halo import DEFAULT_HALO_STRENGTH, HaloGain, halo_colour, halo_edit, halo_weights
 from privacycam.stream.held_boxes import HeldBoxes
 from privacycam.stream.ladder import CADENCE_FACTOR, FAIL_SAFE, NORMAL, REUSE_LANDMARKS, RUNGS, SKIP_REFINE, SLOW_PLANNING
 from privacycam.stream.planner import PLANNER_NICENESS, Planner
@@ -56,6 +57,7 @@ class PipelineConfig:
     refine_min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB  # refine keeps the largest attacker box at this PSNR
     refine_attackers: tuple[str, ...] = REFINE_ATTACKERS  # the differentiable estimators refine works against
     planner_niceness: int = PLANNER_NICENESS  # live: the planner thread yields the cores to the frames (0: same priority)
+    halo_strength: float = DEFAULT_HALO_STRENGTH  # spoof-hr: the skin's target on the pixels around it, x this (0: skin only)
 
 
 @dataclass
@@ -66,9 +68,21 @@ class ProcessedFrame:
     protected: bool
     reason: str = ""  # why it was not protected
     box: tuple[int, int, int, int] | None = None
-    mask: np.ndarray | None = None  # skin mask over ``box`` (the only pixels that may change; None: all of box)
+    mask: np.ndarray | None = None  # skin mask over ``box`` (None: all of box)
+    halo_box: tuple[int, int, int, int] | None = None  # spoof-hr: the square the halo covers
+    halo: np.ndarray | None = None  # its weights over ``halo_box``: with ``mask``, the only pixels that may change
     failsafe: bool = False  # not edited, but frozen or concealed by the ``on_failure`` policy
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def editable(self) -> np.ndarray:
+        """(H, W) bool: the pixels this frame may differ in from its input — ``mask`` over ``box``
+        (all of ``box`` without a mask), and the halo's square where its weight is above 0."""
+        where = np.zeros(self.image.shape[:2], bool)
+        for region, weights in ((self.box, self.mask), (self.halo_box, self.halo)):
+            if region is not None:
+                x0, y0, x1, y1 = region
+                where[y0:y1, x0:x1] |= True if weights is None else weights > 0
+        return where
 
 
 class FilterPipeline:
@@ -102,6 +116,7 @@ class FilterPipeline:
         self._target = TargetPulse(mode.target_bpm, seed=self.config.seed)
         self._decoy = DecoyNoise(fps=self.config.fps, seed=self.config.seed + 1)
         self._rounder = StochasticRounder(seed=self.config.seed)
+        self._halo_gain = HaloGain(self.config.halo_strength)
         self._shape: tuple[int, ...] | None = None
         self._since_submit = 0
         self._plan: Plan | None = None
@@ -257,7 +272,8 @@ class FilterPipeline:
         if refining:  # only refine reads them
             centre = tuple(face.landmarks.mean(axis=0))
             views = attacker_views(image, box, mask, self._held_boxes.update(timestamp, detector_square(box, image.shape), centre))
-        self._ring.push(warp.crop(image), canonical_skin, timestamp, drive, *views)
+        crop = warp.crop(image)
+        self._ring.push(crop, canonical_skin, timestamp, drive, *views)
         timings["mask_warp"] = _ms(t)
 
         self._since_submit += 1
@@ -275,11 +291,15 @@ class FilterPipeline:
                 self._decoy.avoid(plan.pulse_hz)
 
         t = time.perf_counter()
+        halo = mode.spoof and self.config.halo_strength > 0
         grid_edit = self._plan.edit_at(timestamp, drive)
+        undriven = self._plan.edit_at(timestamp, 0.0) if halo else None  # the plan without its target
         regions = {self._plan.region}
         if self._previous_plan is not None and self._seam_frames < self.config.crossfade_frames:
             weight = crossfade_weight(self._seam_frames, self.config.crossfade_frames)
             grid_edit = crossfade(grid_edit, self._previous_plan.edit_at(timestamp, drive), weight)
+            if halo:
+                undriven = crossfade(undriven, self._previous_plan.edit_at(timestamp, 0.0), weight)
             regions.add(self._previous_plan.region)
             self._seam_frames += 1
         if "face" in regions:  # identity edits cover eyes, brows and lips too
@@ -289,10 +309,23 @@ class FilterPipeline:
         edit = warp.edit_to_box(grid_edit, box)
         edit *= mask[..., None]
         out = image.copy()
-        bx0, by0, bx1, by1 = box
-        out[by0:by1, bx0:bx1] = self._rounder.add(out[by0:by1, bx0:bx1], edit)
+        region, region_edit, halo_box, weights = box, edit, None, None
+        if halo:  # one composite over the halo's square
+            region = halo_box = detector_square(box, image.shape)
+            weights = halo_weights(halo_box, mask, box)
+            # the skin's target as a relative colour change, continued onto the pixels around it
+            target = skin_mean(grid_edit - undriven, canonical_skin) / np.maximum(skin_mean(crop, canonical_skin), 1.0)
+            hx0, hy0, hx1, hy1 = halo_box
+            colour = halo_colour(weights, image[hy0:hy1, hx0:hx1], self._halo_gain.gain * target)
+            region_edit = halo_edit(weights, colour)
+            region_edit[box[1] - hy0 : box[3] - hy0, box[0] - hx0 : box[2] - hx0] += edit
+        rx0, ry0, rx1, ry1 = region
+        out[ry0:ry1, rx0:rx1] = self._rounder.add(out[ry0:ry1, rx0:rx1], region_edit)
+        if halo:  # what the frame's edits cost, from every 4th row of what changed
+            change = out[ry0:ry1:4, rx0:rx1].astype(np.int16) - image[ry0:ry1:4, rx0:rx1]
+            self._halo_gain.observe(4.0 * float(np.square(change, dtype=np.int32).sum()) / image.size)
         timings["composite"] = _ms(t)
-        return ProcessedFrame(out, True, box=box, mask=mask, timings_ms=timings)
+        return ProcessedFrame(out, True, box=box, mask=mask, halo_box=halo_box, halo=weights, timings_ms=timings)
 
     def _window(self) -> Window:
         """The ring's history with one held box, the one held still the longest: skin, face
