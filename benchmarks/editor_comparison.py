@@ -54,8 +54,9 @@ class Config:
 
 def parse_config(config: str) -> Config:
     """``spectral+r8`` -> the spectral editor with 8 refine steps; ``+psnr0`` / ``+psnr40``: no
-    PSNR floor / a 40-dB one; ``+halo0`` / ``+halo1``: no halo / one at the skin's relative target change; ``+ica``: ICA among the refine's attackers (``+recica``: ICA
-    fitted on the whole recording sent); ``+norec``: no attacker fitted on the recording;
+    PSNR floor / a 40-dB one; ``+halo0`` / ``+halo1``: no halo / one at the skin's relative
+    target change; ``+ica``: ICA among the refine's attackers (``+recica``: ICA fitted on the
+    whole recording sent); ``+norec``: no attacker fitted on the recording;
     ``spectral*1.5`` / ``learned*1.5``: an editor injecting 1.5x louder (a baseline at the PSNR of a refined run);
     ``learned@runs/x``: the learned editor with the weights ``privacycam train --out runs/x`` wrote."""
     editor, *options = config.split("+")

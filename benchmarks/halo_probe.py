@@ -42,7 +42,7 @@ from privacycam.pulse.colour import BLOOD_VOLUME_BGR
 from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
 from privacycam.stream.halo import halo_weights
-from privacycam.stream.pipeline import face_box
+from privacycam.stream.pipeline import detector_square, face_box
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
@@ -92,14 +92,6 @@ def injection(region: Box, skin: np.ndarray, skin_box: Box, value: float, grey: 
     return halo_weights(region, skin, skin_box)[..., None] * (np.float32(grey * value) * BLOOD_VOLUME_BGR)
 
 
-def square(box: Box, scale: float, shape: tuple[int, ...]) -> Box:
-    height, width = shape[:2]
-    x0, y0, x1, y1 = box
-    half = scale * max(x1 - x0, y1 - y0) / 2
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    return max(0, int(cx - half)), max(0, int(cy - half)), min(width, int(cx + half)), min(height, int(cy + half))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("original", type=Path)
@@ -132,7 +124,7 @@ def main() -> None:
             face = tracker.observe(frame_o)
             if face is not None:
                 box = face_box(face, frame_o.shape)
-                x0, y0, x1, y1 = region = square(box, args.scale, frame_o.shape)
+                x0, y0, x1, y1 = region = detector_square(box, frame_o.shape, args.scale)
                 start = time.perf_counter()
                 skin = skin_mask(face.landmarks, box)
                 if target is None:

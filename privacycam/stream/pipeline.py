@@ -292,16 +292,13 @@ class FilterPipeline:
 
         t = time.perf_counter()
         halo = mode.spoof and self.config.halo_strength > 0
-        grid_edit = self._plan.edit_at(timestamp, drive)
-        undriven = self._plan.edit_at(timestamp, 0.0) if halo else None  # the plan without its target
-        regions = {self._plan.region}
+        regions, seam = {self._plan.region}, None
         if self._previous_plan is not None and self._seam_frames < self.config.crossfade_frames:
-            weight = crossfade_weight(self._seam_frames, self.config.crossfade_frames)
-            grid_edit = crossfade(grid_edit, self._previous_plan.edit_at(timestamp, drive), weight)
-            if halo:
-                undriven = crossfade(undriven, self._previous_plan.edit_at(timestamp, 0.0), weight)
+            seam = crossfade_weight(self._seam_frames, self.config.crossfade_frames)
             regions.add(self._previous_plan.region)
             self._seam_frames += 1
+        grid_edit = self._planned_edit(timestamp, drive, seam)
+        undriven = self._planned_edit(timestamp, 0.0, seam) if halo else None  # the plan without its target
         if "face" in regions:  # identity edits cover eyes, brows and lips too
             mask = face_mask(face.landmarks, box)
         if refining:
@@ -326,6 +323,12 @@ class FilterPipeline:
             self._halo_gain.observe(4.0 * float(np.square(change, dtype=np.int32).sum()) / image.size)
         timings["composite"] = _ms(t)
         return ProcessedFrame(out, True, box=box, mask=mask, halo_box=halo_box, halo=weights, timings_ms=timings)
+
+    def _planned_edit(self, timestamp: float, drive: float, seam: float | None) -> np.ndarray:
+        """The current plan's grid edit at ``drive``, cross-faded with the previous plan's at
+        the ``seam`` weight (None: past the seam)."""
+        edit = self._plan.edit_at(timestamp, drive)
+        return edit if seam is None else crossfade(edit, self._previous_plan.edit_at(timestamp, drive), seam)
 
     def _window(self) -> Window:
         """The ring's history with one held box, the one held still the longest: skin, face
@@ -432,11 +435,13 @@ def face_box(face: FaceObservation, shape: tuple[int, ...]) -> tuple[int, int, i
     return max(0, x0 - 2), max(0, y0 - 2), min(width, x1 + 2), min(height, y1 + 2)
 
 
-def detector_square(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    """The square of :data:`DETECTOR_BOX_SCALE` around the face ``box``, clipped to a frame of ``shape``."""
+def detector_square(
+    box: tuple[int, int, int, int], shape: tuple[int, ...], scale: float = DETECTOR_BOX_SCALE
+) -> tuple[int, int, int, int]:
+    """The square of ``scale`` x the face ``box``'s longer side around it, clipped to a frame of ``shape``."""
     height, width = shape[:2]
     x0, y0, x1, y1 = box
-    half = DETECTOR_BOX_SCALE * max(x1 - x0, y1 - y0) / 2
+    half = scale * max(x1 - x0, y1 - y0) / 2
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     return max(0, int(cx - half)), max(0, int(cy - half)), min(width, int(cx + half)), min(height, int(cy + half))
 
