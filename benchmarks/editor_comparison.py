@@ -132,6 +132,16 @@ def row_key(row: dict) -> tuple:
     return row["clip"], row["editor"], row["mode"], row["bpm"], row["estimator"]
 
 
+def load_rows(paths: list[Path]) -> list[dict]:
+    """The rows of earlier runs' JSON files; a later file's row replaces an earlier one of the
+    same clip, configuration, mode and estimator."""
+    keyed = {}
+    for path in paths:
+        for r in json.loads(path.read_text()):
+            keyed[row_key(r)] = r
+    return list(keyed.values())
+
+
 def table(rows: list[dict], clip: str, configs: list[str]) -> str:
     """Markdown table for one clip: one value per configuration in each cell, in ``configs`` order."""
     estimators = list(dict.fromkeys(r["estimator"] for r in rows if r["clip"] == clip))
@@ -196,12 +206,7 @@ def main() -> None:
                         "reproducible, so configurations from separate runs compare as if run together)")
     args = parser.parse_args()
     if args.tables:
-        # a later file's row replaces an earlier one of the same clip, configuration, mode and estimator
-        keyed = {}
-        for path in args.json:
-            for r in json.loads(path.read_text()):
-                keyed[row_key(r)] = r
-        rows = list(keyed.values())
+        rows = load_rows(args.json)
     else:
         if len(args.json) != 1:
             parser.error("--json takes one file to write (several only with --tables)")

@@ -141,7 +141,7 @@ def _finite(value: object) -> object:
     return value
 
 
-def _frame_pairs(original: Path, filtered: Path) -> tuple[VideoInfo, Iterator[tuple[np.ndarray, np.ndarray]]]:
+def frame_pairs(original: Path, filtered: Path) -> tuple[VideoInfo, Iterator[tuple[np.ndarray, np.ndarray]]]:
     """Both videos' frames in lockstep; raises VideoInputError on count, size or rate mismatch."""
     info_o, frames_o = open_video(original)
     info_f, frames_f = open_video(filtered)
@@ -240,7 +240,7 @@ def evaluate(
         chosen = load_estimators(None if estimators is None else [str(e) for e in estimators])
     else:
         chosen = list(estimators)
-    info, pairs = _frame_pairs(original_path, filtered_path)
+    info, pairs = frame_pairs(original_path, filtered_path)
     fps = info.fps
     meter = _FidelityMeter(ssim_every=max(1, math.ceil(info.frame_count / ssim_frames)))
     faces_o, faces_f, boxes = [], [], []
