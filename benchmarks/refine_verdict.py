@@ -145,8 +145,8 @@ def report(rows: list[dict], autoencoder: str, refined: str, count: int) -> str:
     def named(estimator: str) -> str:
         return estimator if estimator in REFINED_AGAINST else f"{estimator} (held out)"
 
-    def cell(s: Score) -> str:
-        return f"{s.share:.0%} / {s.mae:.2f}"
+    def cell(s: Score, digits: int = 0) -> str:
+        return f"{s.share:.{digits}%} / {s.mae:.2f}"
 
     lines = [
         f"| clip | louder (worst PSNR) | {refined} (worst PSNR) | the {count} estimators {autoencoder} alone fools least "
@@ -168,7 +168,7 @@ def report(rows: list[dict], autoencoder: str, refined: str, count: int) -> str:
     for held_out, which in ((False, "the hardest estimators"), (True, "those of them held out of refine")):
         if (scores := pooled(rows, verdicts, refined, held_out)) is not None:
             louder, mine = scores
-            lines.append(f"pooled over {len(verdicts)} clips, {which}: louder {cell(louder)}, {refined} {cell(mine)}: "
+            lines.append(f"pooled over {len(verdicts)} clips, {which}: louder {cell(louder, 1)}, {refined} {cell(mine, 1)}: "
                          f"refine {louder.beaten_by(mine)}")
     return "\n".join(lines)
 

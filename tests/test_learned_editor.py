@@ -38,9 +38,12 @@ def test_output_shapes_and_short_window_padding(net):
     assert inject.shape == (2, 2, 3, GRID, GRID)
     assert ((cycles >= CYCLES_PER_FRAME[0]) & (cycles <= CYCLES_PER_FRAME[1])).all()
     cells = np.full((10, GRID, GRID, 3), 120.0)
+    cells[:, 0, 0, 1] = 120.0 + np.arange(10)  # one cell's green rises frame by frame
     x, level = window_features(cells, np.ones((10, GRID, GRID)))
     assert x.shape == (1, WINDOW, GRID, GRID, 4) and level.shape == (1, 3, GRID, GRID)
-    assert not x[0, : WINDOW - 10].any() and (x[0, WINDOW - 10 :, ..., 3] == 1).all()
+    # a short history is padded with its oldest frame, covered, as the network saw in training
+    assert (x[0, : WINDOW - 9] == x[0, 0]).all() and (x[0, ..., 3] == 1).all()
+    assert x[0, 0, 0, 0, 1] < 0 < x[0, -1, 0, 0, 1] and np.all(np.diff(x[0, WINDOW - 10 :, 0, 0, 1]) > 0)
 
 
 def test_streamed_plans_never_use_frames_after_their_window(net):

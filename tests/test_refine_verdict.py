@@ -50,8 +50,8 @@ def test_refine_that_trades_one_hard_estimator_for_another_is_judged_on_the_pool
     text = refine_verdict.report(rows, "learned", "learned+r8", 3)
     assert "| a | green | 100% / 1.00 | 70% / 1.43 | loses |" in text
     assert "ica (held out)" in text and "pbv (held out)" not in text
-    assert "the hardest estimators: louder 80% / 1.31, learned+r8 70% / 1.45: refine loses" in text
-    assert text.endswith("held out of refine: louder 60% / 1.67, learned+r8 60% / 1.67: refine ties")
+    assert "the hardest estimators: louder 80.0% / 1.31, learned+r8 70.0% / 1.45: refine loses" in text
+    assert text.endswith("held out of refine: louder 60.0% / 1.67, learned+r8 60.0% / 1.67: refine ties")
 
 
 def test_pooled_over_clips_and_no_verdict_without_a_louder_run_at_or_below_refine():

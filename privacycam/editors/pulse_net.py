@@ -128,14 +128,17 @@ class PulseEditorNet(nn.Module):
 def window_features(cells: np.ndarray, cover: np.ndarray, window: int = WINDOW) -> tuple[np.ndarray, np.ndarray]:
     """Network inputs from skin-cell colours (T,g,g,3) and coverage (T,g,g), newest last.
 
-    Returns ``x`` (1, window, g, g, 4) and ``level`` (1, 3, g, g); shorter histories are
-    padded at the start with no change and no coverage.
+    Returns ``x`` (1, window, g, g, 4) and ``level`` (1, 3, g, g). A shorter history (a
+    stream's first seconds) is padded at the start with its oldest frame: the network was
+    trained on full windows only, and padding with no change and no coverage made it inject
+    5-8x fainter until the window filled (BENCHMARKS.md, "A stream's first seconds").
     """
     cells, cover = cells[-window:], cover[-window:]
+    if len(cells) < window:
+        oldest_first = np.concatenate([np.zeros(window - len(cells), int), np.arange(len(cells))])
+        cells, cover = cells[oldest_first], cover[oldest_first]
     mean = cells.mean(axis=0)
     rel = 100.0 * (cells / np.maximum(mean, 1.0) - 1.0) * (cover[..., None] > 0)
-    x = np.zeros((1, window) + cover.shape[1:] + (4,), np.float32)
-    x[0, window - len(cells) :, ..., :3] = rel
-    x[0, window - len(cells) :, ..., 3] = cover
+    x = np.concatenate([rel, cover[..., None]], axis=-1)[None].astype(np.float32)
     level = (mean / 255.0).transpose(2, 0, 1)[None].astype(np.float32)
     return x, level
