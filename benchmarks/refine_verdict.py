@@ -97,7 +97,7 @@ def matched_louder(rows: list[dict], clip: str, autoencoder: str, refined: str) 
         r["editor"] for r in rows
         if r["clip"] == clip and r["editor"].startswith(autoencoder + "*") and "+" not in r["editor"]
     }
-    matched = [(worst_psnr(rows, clip, c), c) for c in louder if worst_psnr(rows, clip, c) <= limit]
+    matched = [(psnr, c) for c in louder if (psnr := worst_psnr(rows, clip, c)) <= limit]
     return max(matched)[1] if matched else None
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from privacycam.editors import refine
+from privacycam.editors.spectral import sinusoid_design
 from privacycam.evaluation.report import evaluate, frame_pairs
 from privacycam.modes import parse_mode
 from privacycam.process import process_file
@@ -114,9 +115,9 @@ def injected_amplitude(original: Path, filtered: Path, bpm: float) -> list[tuple
     segments = []
     for start in range(0, len(before) - step + 1, step):
         t = times[start : start + step]
-        design = np.stack([np.sin(2 * np.pi * bpm / 60 * t), np.cos(2 * np.pi * bpm / 60 * t), np.ones_like(t), t - t.mean()], 1)
+        design = sinusoid_design(t, bpm / 60.0, 1)  # level, trend, cos, sin
         coef, *_ = np.linalg.lstsq(design, after[start : start + step] - before[start : start + step], rcond=None)
-        segments.append((float(t[0]), np.hypot(coef[0], coef[1]), float(green[start : start + step].std())))
+        segments.append((float(t[0]), np.hypot(coef[2], coef[3]), float(green[start : start + step].std())))
     return segments
 
 

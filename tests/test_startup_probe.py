@@ -6,13 +6,14 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import torch
 
 from conftest import REPO
 from privacycam.editors import refine
+from privacycam.rppg.roi import open_video
+from rppg_clips import write_ffv1
 
 _spec = importlib.util.spec_from_file_location("startup_probe", REPO / "benchmarks" / "startup_probe.py")
 startup_probe = importlib.util.module_from_spec(_spec)
@@ -21,19 +22,12 @@ _spec.loader.exec_module(startup_probe)
 
 def test_a_uniform_pulse_added_to_a_real_clip_reads_back_at_its_amplitude_and_rate(shared_data: Path, tmp_path: Path) -> None:
     clip = shared_data / "clips" / "lp_d20.mp4"
-    cap = cv2.VideoCapture(str(clip))
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    frames = []
-    while (ok := cap.read())[0]:
-        frames.append(ok[1])
-    cap.release()
-    pulsed = tmp_path / "pulsed.mkv"
-    height, width = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(pulsed), cv2.VideoWriter_fourcc(*"FFV1"), fps, (width, height))
-    for index, frame in enumerate(frames):  # +-3 grey levels at 72 bpm on red (BGR index 2) only
-        shift = np.array([0.0, 0.0, 3.0 * np.sin(2 * np.pi * 1.2 * index / fps)])
-        writer.write(np.clip(np.rint(frame + shift), 0, 255).astype(np.uint8))
-    writer.release()
+    info, frames = open_video(clip)
+    fps = info.fps
+    frames = np.stack(list(frames))
+    shift = np.zeros((len(frames), 1, 1, 3))  # +-3 grey levels at 72 bpm on red (BGR index 2) only
+    shift[:, 0, 0, 2] = 3.0 * np.sin(2 * np.pi * 1.2 * np.arange(len(frames)) / fps)
+    pulsed = write_ffv1(tmp_path / "pulsed.mkv", np.clip(np.rint(frames + shift), 0, 255).astype(np.uint8), fps)
     segments = startup_probe.injected_amplitude(clip, pulsed, 72.0)
     assert len(segments) == int(len(frames) // round(startup_probe.SEGMENT_S * fps))
     for _, amplitude, green in segments:
