@@ -268,10 +268,11 @@ class FilterPipeline:
         size = self.config.canonical_size
         canonical_skin = skin_mask(canonical_landmarks, (0, 0, size, size), scale=1.0)
         refining = self._planner.refiner is not None
+        square = detector_square(box, image.shape)  # the largest box an attacker crops: refine's view, the halo's region
         views = (None, None)
         if refining:  # only refine reads them
             centre = tuple(face.landmarks.mean(axis=0))
-            views = attacker_views(image, box, mask, self._held_boxes.update(timestamp, detector_square(box, image.shape), centre))
+            views = attacker_views(image, box, mask, self._held_boxes.update(timestamp, square, centre))
         crop = warp.crop(image)
         self._ring.push(crop, canonical_skin, timestamp, drive, *views)
         timings["mask_warp"] = _ms(t)
@@ -308,7 +309,7 @@ class FilterPipeline:
         out = image.copy()
         region, region_edit, halo_box, weights = box, edit, None, None
         if halo:  # one composite over the halo's square
-            region = halo_box = detector_square(box, image.shape)
+            region = halo_box = square
             weights = halo_weights(halo_box, mask, box)
             # the skin's target as a relative colour change, continued onto the pixels around it
             target = skin_mean(grid_edit - undriven, canonical_skin) / np.maximum(skin_mean(crop, canonical_skin), 1.0)
