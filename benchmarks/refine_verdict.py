@@ -13,7 +13,8 @@ the spoof-hr targets. Per clip:
 - over those estimators and the targets, the mean share and the mean MAE, louder vs refined.
 
 Refine beats on a clip when its share is higher and its MAE lower, ties when the shares are
-equal, and loses otherwise. Pooled over every clip, estimator and target (each weighs the
+equal, loses when its share is lower and its MAE higher, and is mixed otherwise (share and MAE
+disagree). Pooled over every clip, estimator and target (each weighs the
 same), the same rule gives the verdict of the run, issue 5's "in one run on the same clips",
 and once more over the estimators held out of refine's ensemble alone.
 
@@ -43,10 +44,12 @@ class Score:
     mae: float
 
     def beaten_by(self, other: Score) -> str:
-        """``beats`` / ``ties`` / ``loses``: how ``other`` fares against this score."""
+        """``beats`` / ``ties`` / ``loses`` / ``mixed``: how ``other`` fares against this score."""
         if other.share == self.share:
             return "ties"
-        return "beats" if other.share > self.share and other.mae < self.mae else "loses"
+        if (other.share > self.share) == (other.mae < self.mae):
+            return "beats" if other.share > self.share else "loses"
+        return "mixed"
 
 
 @dataclass(frozen=True)

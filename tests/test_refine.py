@@ -90,6 +90,25 @@ def test_refine_lowers_the_loss_and_reports_it():
     assert refined.edit_at(window.timestamps[-1], 0.5).shape == plan.edit_at(window.timestamps[-1], 0.5).shape
 
 
+def test_a_cold_start_takes_bigger_steps_than_a_warm_one():
+    """The first plan of a stream or mode starts from no correction and may move each gain
+    ``start_travel`` over its steps; later plans of that mode start from the last gains and step
+    at ``lr`` (Adam's first step moves every parameter with a gradient by its learning rate)."""
+    window, _ = _window()
+    mode = parse_mode("spoof-hr", 150.0)
+    plan = SpectralEditor().plan(window, mode)
+    refiner = TraceRefiner(steps=1, lr=0.1, start_travel=0.3)
+    assert refiner.start_lr == 0.3 and TraceRefiner(steps=8).start_lr == pytest.approx(0.3)
+    assert TraceRefiner(steps=40).start_lr == 0.1  # offline, many steps: no bigger than a warm plan's
+    cold = refiner.refine(plan, None, window, mode, _lookahead(window))
+    np.testing.assert_allclose(np.abs(cold.cancel), 0.3, rtol=1e-4)
+    warm = refiner.refine(plan, None, window, mode, _lookahead(window))
+    np.testing.assert_allclose(np.abs(warm.cancel - cold.cancel), 0.1, rtol=1e-4)
+    other = parse_mode("spoof-hr", 90.0)
+    restarted = refiner.refine(SpectralEditor().plan(window, other), None, window, other, _lookahead(window, 90.0))
+    np.testing.assert_allclose(np.abs(restarted.cancel), 0.3, rtol=1e-4)
+
+
 def test_refined_target_keeps_every_colour_channel_with_the_plan():
     """POS alone would turn blue and red against green (-2.8 and -1.2 grey levels per unit
     drive here without the projection): refine stops such a channel at zero instead."""

@@ -62,6 +62,9 @@ def test_pooled_over_clips_and_no_verdict_without_a_louder_run_at_or_below_refin
     louder, refined = refine_verdict.pooled(rows, verdicts, "learned+r8")
     assert refine_verdict.pooled(rows, verdicts, "learned+r8", held_out=True)[0].share == 0.6  # ica alone
     assert refined.beaten_by(louder) == "loses" and louder.beaten_by(refined) == "beats"
+    # a higher share at a higher MAE (or the reverse) is neither a win nor a loss
+    fewer_closer, more_farther = refine_verdict.Score(0.9, 1.0), refine_verdict.Score(1.0, 1.1)
+    assert fewer_closer.beaten_by(more_farther) == more_farther.beaten_by(fewer_closer) == "mixed"
     no_match = [r for r in rows if r["clip"] == "a" and r["editor"] in ("learned", "learned*2", "learned+r8")]
     assert refine_verdict.clip_verdicts(no_match, "learned", "learned+r8", 3) == []
     assert refine_verdict.report(no_match, "learned", "learned+r8", 3).startswith("no clip has")

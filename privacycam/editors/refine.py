@@ -65,6 +65,11 @@ FIT_S = 6.0  # the real pulse of a view is fitted over this much history
 # spoof: weight of the strongest off-target peak's share (objective.rival_share); 1.0 against
 # 0.5 and none over six clips and four targets: 21 / 23 / 24 windows off target (BENCHMARKS.md)
 RIVAL_WEIGHT = 1.0
+# the first plan of a stream or mode starts from no correction: its steps may move each gain
+# this far (grey levels), as far as three warm plans do (8 steps at lr 0.1). At lr 0.1 the first
+# plan moved them under a grey level, and with the stream's first second unrefined too, a 7-s
+# clip (lp_d20) read 56.75 bpm for a 60-bpm target (PBV); so: 57.25 (BENCHMARKS.md)
+START_TRAVEL = 2.4
 DEFAULT_MIN_PSNR_DB = 43.0  # PSNR floor of the largest attacker box (whole frames: ~45 dB and up on the shared clips)
 
 
@@ -169,6 +174,9 @@ class TraceRefiner:
     of the correction (grey levels²) and ``energy_weight`` x how far the planned frames'
     skin change exceeds what keeps the largest attacker box at ``min_psnr_db`` (relative;
     None: no floor).
+
+    Each plan starts from the last plan's gains in the same mode and steps at ``lr``; the first
+    plan of a stream or mode starts from none and steps at :attr:`start_lr`.
     """
 
     def __init__(
@@ -176,6 +184,7 @@ class TraceRefiner:
         steps: int = 8,
         attackers: tuple[str, ...] = REFINE_ATTACKERS,
         lr: float = 0.1,
+        start_travel: float = START_TRAVEL,
         fidelity: float = 0.002,
         peak_weight: float = 0.3,
         near_weight: float = 1.0,
@@ -195,6 +204,7 @@ class TraceRefiner:
         self.steps = steps
         self.attackers = tuple(attackers)
         self.lr, self.fidelity, self.peak_weight, self.channel_weight = lr, fidelity, peak_weight, channel_weight
+        self.start_travel = start_travel
         self.near_weight = near_weight
         self.crossfade_frames = crossfade_frames
         self.max_gain = max_gain
@@ -223,10 +233,11 @@ class TraceRefiner:
         self.recording.update(window)
         if not mode.edits_pulse or window.view_colours is None or self.steps <= 0 or len(window.timestamps) < MIN_HISTORY_S * fps:
             return plan
-        start_gains = self._warm[1] if self._warm is not None and self._warm[0] == mode else np.zeros((3, 3))
+        warm = self._warm is not None and self._warm[0] == mode
+        start_gains = self._warm[1] if warm else np.zeros((3, 3))
         problem, pulse, plan_colour = self._problem(plan, previous, window, mode, lookahead, start_gains)
         gains = torch.tensor(start_gains, dtype=torch.float64, requires_grad=True)
-        optimiser = torch.optim.Adam([gains], lr=self.lr)
+        optimiser = torch.optim.Adam([gains], lr=self.lr if warm else self.start_lr)
         steps, before = 0, float("nan")
         while steps < self.steps:
             # room for one more step and the closing evaluation (about half a step)? Without a step the
@@ -272,6 +283,12 @@ class TraceRefiner:
         s.steps += steps
         inject, cancel, rescale = result.astype(np.float32)
         return RefinedPlan(plan, inject, cancel, pulse, rescale)
+
+    @property
+    def start_lr(self) -> float:
+        """The first plan's learning rate: ``start_travel`` over its steps (Adam moves a parameter
+        about lr per step), or ``lr`` if that is larger."""
+        return max(self.lr, self.start_travel / max(self.steps, 1))
 
     def _slow_step_s(self) -> float:
         """A slow step's time (the 90th percentile of the recent ones), in seconds; 0 before any."""
