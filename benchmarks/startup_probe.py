@@ -52,16 +52,17 @@ def first_plan_refine(first_steps: int | None, start_rescale: float | None):
     def wrapped(self, plan, previous, window, mode, lookahead, deadline=None):
         if self.stats.plans:  # past the first refined plan: as shipped
             return shipped(self, plan, previous, window, mode, lookahead, deadline)
+        steps, lr = self.steps, self.lr
+        self.steps = first_steps or steps
         if start_rescale is not None and self._warm is None:
             gains = np.zeros((3, 3))
             gains[2] = start_rescale
-            self._warm = (mode, gains)
-        steps = self.steps
-        self.steps = first_steps or steps
+            self._warm = (mode, gains)  # refine then takes it for a warm plan: keep a cold plan's step size
+            self.lr = self.start_lr
         try:
             return shipped(self, plan, previous, window, mode, lookahead, deadline)
         finally:
-            self.steps = steps
+            self.steps, self.lr = steps, lr
 
     return wrapped
 

@@ -53,3 +53,13 @@ def test_each_variant_changes_refine_only_while_it_runs() -> None:
     with pytest.raises(ValueError, match="unknown variant"), startup_probe.refine_start("louder"):
         pass
     assert (refine.MIN_HISTORY_S, refine.TraceRefiner.refine, refine.keep_pulse_polarity) == shipped
+
+
+def test_a_start_rescale_changes_where_the_first_plan_starts_not_its_step_size(monkeypatch) -> None:
+    seen = []
+    monkeypatch.setattr(refine.TraceRefiner, "refine", lambda self, *args, **kwargs: seen.append((self.lr, self._warm)))
+    refiner = refine.TraceRefiner()
+    cold_lr = refiner.start_lr
+    startup_probe.first_plan_refine(None, 0.5)(refiner, None, None, None, "mode", None)
+    ((lr, (mode, gains)),) = seen
+    assert lr == cold_lr > refiner.lr and mode == "mode" and gains[2].tolist() == [0.5] * 3
