@@ -85,7 +85,7 @@ def parse_config(config: str) -> Config:
         elif option in ("ica", "recica"):  # ICA on the recent frames / on the whole recording sent
             ica = "ica" if option == "ica" else "ica" + RECORDING_SUFFIX
             settings = replace(settings, attackers=(*settings.attackers, ica))
-        elif option == "norec":  # no attacker fitted on the whole recording (the default before session 9)
+        elif option == "norec":  # no attacker fitted on the whole recording
             settings = replace(settings, attackers=tuple(a for a in settings.attackers if recording_attacker(a) is None))
         else:
             raise ValueError(f"unknown option {option!r} in {config}")
@@ -123,7 +123,7 @@ def run(clips: list[Path], configs: list[str], modes: list[tuple[str, float | No
 
 
 def _share_within(readings: list[float], target: float, tolerance: float) -> float:
-    """Share of window readings within ``tolerance`` bpm of ``target`` (issue 5's ±2 bpm check)."""
+    """Share of window readings within ``tolerance`` bpm of ``target`` (the ±2-bpm check of ``--quality max``)."""
     return sum(abs(r - target) <= tolerance for r in readings) / max(1, len(readings))
 
 

@@ -1,4 +1,4 @@
-"""Issue 5's check: does refine beat the autoencoder made louder, at equal or better PSNR?
+"""Does refine beat the autoencoder made louder, at equal or better PSNR?
 
 Reads ``benchmarks/editor_comparison.py`` runs (its JSON rows) that hold, per clip, the
 autoencoder alone (``--autoencoder``, e.g. ``learned``), refine on (``--refined``, e.g.
@@ -15,10 +15,10 @@ the spoof-hr targets. Per clip:
 Refine beats on a clip when its share is higher and its MAE lower, ties when the shares are
 equal, loses when its share is lower and its MAE higher, and is mixed otherwise (share and MAE
 disagree). Pooled over every clip, estimator and target (each weighs the
-same), the same rule gives the verdict of the run, issue 5's "in one run on the same clips",
+same), the same rule gives the verdict of the run (every configuration in one run on the same clips),
 and once more over the estimators held out of refine's ensemble alone.
 
-    .venv/bin/python benchmarks/refine_verdict.py --json benchmarks/results/issue5_*.json
+    .venv/bin/python benchmarks/refine_verdict.py --json benchmarks/results/spoof_*.json
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 5's verdict (benchmarks/refine_verdict.py) on hand-made editor_comparison rows."""
+"""Refine's equal-PSNR verdict (benchmarks/refine_verdict.py) on hand-made editor_comparison rows."""
 
 from __future__ import annotations
 
