@@ -1,8 +1,11 @@
 """The attacker's face region, found independently of the filter (rPPG-Toolbox style).
 
-An OpenCV Haar cascade finds the largest face on one frame per window; the slightly enlarged
-box is held fixed for the rest of that window, and every frame's box is cropped and resized
-to a small square RGB image — what a typical rPPG estimator looks at.
+An OpenCV Haar cascade finds faces on one frame per window; the slightly enlarged box is
+held fixed for the rest of that window, and every frame's box is cropped and resized to a
+small square RGB image — what a typical rPPG estimator looks at. The box is tracked as a
+real attacker tracks it: the first window takes the largest face, later windows the
+detection that overlaps the previous box; a detection elsewhere (a false hit on the
+background) is rejected unless the next window finds it again (the face really moved).
 """
 
 from __future__ import annotations
@@ -50,8 +53,11 @@ def _classifier() -> cv2.CascadeClassifier:
     return _cascade
 
 
-def detect_face(frame_bgr: np.ndarray, enlarge: float = ENLARGE) -> Box | None:
-    """The largest frontal face of a BGR frame as an enlarged, clipped box; None if none."""
+MIN_OVERLAP = 0.3  # intersection over union for a detection to continue the previous box
+
+
+def detect_faces(frame_bgr: np.ndarray, enlarge: float = ENLARGE) -> list[Box]:
+    """Every frontal face of a BGR frame as an enlarged, clipped box, largest first."""
     height, width = frame_bgr.shape[:2]
     scale = min(1.0, _DETECT_WIDTH / width)
     gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
@@ -59,13 +65,63 @@ def detect_face(frame_bgr: np.ndarray, enlarge: float = ENLARGE) -> Box | None:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     min_side = max(24, int(min(gray.shape) * 0.12))
     faces = _classifier().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
-    if len(faces) == 0:
-        return None
-    fx, fy, fw, fh = (v / scale for v in max(faces, key=lambda f: f[2] * f[3]))
-    cx, cy, side = fx + fw / 2.0, fy + fh / 2.0, max(fw, fh) * enlarge
-    x0, y0 = max(0, int(round(cx - side / 2))), max(0, int(round(cy - side / 2)))
-    x1, y1 = min(width, int(round(cx + side / 2))), min(height, int(round(cy + side / 2)))
-    return Box(x0, y0, x1 - x0, y1 - y0)
+    boxes = []
+    for fx, fy, fw, fh in sorted((tuple(v / scale for v in f) for f in faces), key=lambda f: -f[2] * f[3]):
+        cx, cy, side = fx + fw / 2.0, fy + fh / 2.0, max(fw, fh) * enlarge
+        x0, y0 = max(0, int(round(cx - side / 2))), max(0, int(round(cy - side / 2)))
+        x1, y1 = min(width, int(round(cx + side / 2))), min(height, int(round(cy + side / 2)))
+        boxes.append(Box(x0, y0, x1 - x0, y1 - y0))
+    return boxes
+
+
+def detect_face(frame_bgr: np.ndarray, enlarge: float = ENLARGE) -> Box | None:
+    """The largest frontal face of a BGR frame as an enlarged, clipped box; None if none."""
+    faces = detect_faces(frame_bgr, enlarge)
+    return faces[0] if faces else None
+
+
+def overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes (0 when disjoint)."""
+    iw = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+    ih = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    return inter / float(a.w * a.h + b.w * b.h - inter)
+
+
+class FaceTrack:
+    """The attacker's face box across detections: continue the face, reject jumps.
+
+    ``update`` takes one detection's boxes (largest first) and returns the tracked box, or
+    None before the first face. A detection that overlaps the current box continues it; one
+    elsewhere is held back and accepted only when the next detection confirms it.
+    """
+
+    def __init__(self) -> None:
+        self.box: Box | None = None
+        self._jump: Box | None = None
+
+    def update(self, faces: list[Box]) -> Box | None:
+        if self.box is None:
+            self.box = faces[0] if faces else None
+            return self.box
+        continuing = _best_overlap(self.box, faces)
+        if continuing is not None:
+            self.box, self._jump = continuing, None
+            return self.box
+        confirmed = _best_overlap(self._jump, faces) if self._jump is not None else None
+        if confirmed is not None:
+            self.box, self._jump = confirmed, None
+        else:
+            self._jump = faces[0] if faces else None
+        return self.box
+
+
+def _best_overlap(box: Box, faces: list[Box]) -> Box | None:
+    scored = [(overlap(box, face), face) for face in faces]
+    best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+    return best[1] if best[0] >= MIN_OVERLAP else None
 
 
 def with_boxes(
@@ -74,23 +130,24 @@ def with_boxes(
     image: Callable[[F], np.ndarray] = lambda item: item,
     enlarge: float = ENLARGE,
 ) -> Iterator[tuple[F, Box]]:
-    """Pair every item with the face box of its window.
+    """Pair every item with the tracked face box of its window (see :class:`FaceTrack`).
 
     ``image(item)`` is the BGR frame to detect on. Detection runs on the first frame of each
     ``detect_every``-frame window (retrying on the following frames until a face is found);
     frames before the first detection get the first box. Raises VideoInputError when no
     frame has a face.
     """
-    box: Box | None = None
+    track = FaceTrack()
     waiting: list[F] = []
     next_detection = 0
     index = -1
     for index, item in enumerate(items):
         if index >= next_detection:
-            found = detect_face(image(item), enlarge)
-            if found is not None:
-                box = found
+            faces = detect_faces(image(item), enlarge)
+            if faces:
+                track.update(faces)
                 next_detection = index + detect_every
+        box = track.box
         if box is None:
             waiting.append(item)
             continue
@@ -100,7 +157,7 @@ def with_boxes(
         yield item, box
     if index < 0:
         raise VideoInputError("no frames to read")
-    if box is None:
+    if track.box is None:
         raise VideoInputError(f"no face found in any of {len(waiting)} frames")
 
 
