@@ -22,7 +22,8 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
         nargs="+",
         metavar=("MODE", "BPM"),
         default=default_mode.split() if default_mode else None,
-        help="off | erase | spoof-hr BPM | deidentify | deidentify+spoof-hr BPM"
+        help="off | erase | spoof-hr BPM | spoof-wave FILE (a recorded PPG: CSV, one value per frame or time,value rows) "
+        "| deidentify | deidentify+spoof-hr BPM"
         + (f" (default: {default_mode})" if default_mode else ""),
     )
     parser.add_argument(
@@ -97,6 +98,8 @@ def mode_from_args(values: list[str]) -> Mode:
     """Parse ``--mode`` values such as ``['spoof-hr', '90']`` or ``['erase']``."""
     if not values or len(values) > 2:
         raise PrivacyCamError("--mode takes a mode name and, for spoof-hr, a heart rate: --mode spoof-hr 90")
+    if len(values) == 2 and values[0].lower().endswith("spoof-wave"):
+        return parse_mode(values[0], wave=values[1])
     bpm = None
     if len(values) == 2:
         try:

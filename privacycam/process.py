@@ -28,6 +28,7 @@ from privacycam.io.sinks import VideoFileSink
 from privacycam.io.sources import VideoFileSource
 from privacycam.modes import Mode
 from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
+from privacycam.pulse.waveform import WaveformTarget
 from privacycam.options import DEFAULT_REFINE_STEPS, add_filter_arguments, make_editor, mode_from_args, pipeline_settings
 from privacycam.stream.halo import DEFAULT_HALO_STRENGTH
 from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, FilterPipeline, PipelineConfig, ProcessedFrame
@@ -76,6 +77,9 @@ def process_file(
     if output_path.resolve() == source_path.resolve():
         raise PrivacyCamError("OUT must differ from IN: privacycam never overwrites its input")
     source = VideoFileSource(source_path)
+    if mode.wave:  # a recording shorter than the video would repeat itself: refuse it
+        frames = getattr(source, "frame_count", None) or 0
+        WaveformTarget.from_file(mode.wave, source.fps).require(frames / source.fps, source.fps)
     config = PipelineConfig(
         asynchronous=False,
         fps=source.fps,

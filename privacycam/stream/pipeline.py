@@ -20,7 +20,7 @@ from privacycam.face.skin_mask import face_mask, skin_mask
 from privacycam.frames import Frame, as_bgr
 from privacycam.modes import Mode
 from privacycam.pulse.decoy import DecoyNoise
-from privacycam.pulse.target import TargetPulse
+from privacycam.pulse.waveform import spoof_target
 from privacycam.stream.dither import StochasticRounder
 from privacycam.stream.halo import DEFAULT_HALO_STRENGTH, HaloGain, halo_colour, halo_edit, halo_weights
 from privacycam.stream.held_boxes import HeldBoxes
@@ -113,7 +113,7 @@ class FilterPipeline:
         # views kept per frame: skin, face box, both held boxes (RING_HELD_VIEWS), detector square
         self._ring = CropRing(int(self.config.window_s * self.config.fps) + 1, self.config.canonical_size, views=5)
         self._held_boxes = HeldBoxes()
-        self._target = TargetPulse(mode.target_bpm, seed=self.config.seed)
+        self._target = spoof_target(mode, self.config.fps, self.config.seed)
         self._decoy = DecoyNoise(fps=self.config.fps, seed=self.config.seed + 1)
         self._rounder = StochasticRounder(seed=self.config.seed)
         self._halo_gain = HaloGain(self.config.halo_strength)
@@ -143,6 +143,8 @@ class FilterPipeline:
     def set_mode(self, mode: Mode) -> None:
         """Switch mode/target now; the target pulse glides to the new rate, phase intact."""
         with self._mode_lock:
+            if mode.wave != self._mode.wave:  # a new waveform file, or back to the synthetic pulse
+                self._target = spoof_target(mode, self.config.fps, self.config.seed)
             self._mode = mode
             self._target.set_bpm(mode.target_bpm)
         self._stats.mode = mode.label()
