@@ -113,8 +113,8 @@ def make_editor(name: str):
     """The pulse editor named on the command line, combined with the de-identification
     editor for ``deidentify`` modes.
 
-    ``auto`` is the editor that measures best with refine on, per mode (BENCHMARKS.md, "The
-    learned editor as the default"): today the learned one for spoof-hr, the spectral one
+    ``auto`` is the editor that measures best with refine on, per mode (docs/benchmarks.md,
+    "Erase"): today the learned one for spoof-hr, the spectral one
     for erase.
     """
     from privacycam.editors.composite import ByModeEditor, with_identity

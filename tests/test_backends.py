@@ -87,7 +87,7 @@ def test_export_declares_inputs(onnx_file: Path, static_onnx: Path) -> None:
 
 
 def test_ort_speed_of_52k_autoencoder(model: ConvAutoencoder, onnx_file: Path, record_property) -> None:
-    """Reported, not asserted tightly (DESIGN.md measured ~75 ms ORT, ~105 ms torch on 2 cores)."""
+    """Reported, not asserted tightly (~75 ms ORT, ~105 ms torch were measured on 2 cores)."""
     params = sum(p.numel() for p in model.parameters())
     feeds = {"video": np.random.default_rng(1).random((1, 3, 32, 64, 64), dtype=np.float32)}
     timings = {}

@@ -1,4 +1,4 @@
-"""The planner thread yields the cores to the per-frame path (issue 5: refine never delays a frame)."""
+"""The planner thread yields the cores to the per-frame path (refine never delays a frame)."""
 
 from __future__ import annotations
 

@@ -441,7 +441,7 @@ def test_refine_off_has_no_refine_stats(frames):
 
 
 def test_refine_on_beats_refine_off_on_a_real_clip_for_held_out_estimators(shared_data, tmp_path):
-    """Issue 5, in one run on the same clip: spoof-hr 60 on lp_d20 with the default editor.
+    """In one run on the same clip: spoof-hr 60 on lp_d20 with the default editor.
     Without refine LGI and OMIT (held out of the refine ensemble) read far from the target
     (the learned editor: 47 bpm; the spectral one: 121); with refine they read the target,
     at PSNR >= 45 dB."""

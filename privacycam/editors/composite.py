@@ -42,7 +42,7 @@ class SumPlan(Plan):
 
 class ByModeEditor(Editor):
     """``spoof`` plans spoof-hr, ``erase`` plans erase: each mode gets the pulse editor that
-    measures best for it (BENCHMARKS.md, "The learned editor as the default")."""
+    measures best for it (docs/benchmarks.md, "Erase" and "Spoof-hr on six clips")."""
 
     def __init__(self, spoof: Editor, erase: Editor) -> None:
         self.spoof, self.erase = spoof, erase

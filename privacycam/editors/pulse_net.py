@@ -131,7 +131,7 @@ def window_features(cells: np.ndarray, cover: np.ndarray, window: int = WINDOW) 
     Returns ``x`` (1, window, g, g, 4) and ``level`` (1, 3, g, g). A shorter history (a
     stream's first seconds) is padded at the start with its oldest frame: the network was
     trained on full windows only, and padding with no change and no coverage made it inject
-    5-8x fainter until the window filled (BENCHMARKS.md, "A stream's first seconds").
+    5-8x fainter until the window filled (measured at a720772).
     """
     cells, cover = cells[-window:], cover[-window:]
     if len(cells) < window:

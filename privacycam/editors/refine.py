@@ -1,4 +1,4 @@
-"""Warm-started few-step Privacy-Phys refine of a plan (issue 5).
+"""Warm-started few-step Privacy-Phys refine of a plan.
 
 Start from the editor's plan and take a few Adam steps of the Privacy-Phys objective on a
 correction of the skin edit for the frames still to be sent. The loss sees what an attacker
@@ -52,7 +52,7 @@ from privacycam.train.objective import dominant_hz, peak_share, pearson, rival_s
 
 # Live: LGI, OMIT, ICA and the deep estimators are held out. ICA in the live ensemble (its
 # unmixing held for a plan's steps) helped ICA on lp_d6 but diluted the rest: GREEN on lp_d14
-# 91 -> 81 % of windows, PBV 59 -> 44 % (BENCHMARKS.md); ``process --quality max`` adds it.
+# 91 -> 81 % of windows, PBV 59 -> 44 % (measured at 75dc65a); ``process --quality max`` adds it.
 # PBV fitted on the whole recording sent (see privacycam.editors.recording) as well as on the
 # recent frames: what PBV reads on a recorded call.
 REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv", "pbv" + RECORDING_SUFFIX)
@@ -63,12 +63,12 @@ LEVEL_S = 1.0  # the skin weights of the coming frames: the mean mask of this mu
 MIN_HISTORY_S = 1.0  # refine from this much history on: an attacker's window also holds the first seconds
 FIT_S = 6.0  # the real pulse of a view is fitted over this much history
 # spoof: weight of the strongest off-target peak's share (objective.rival_share); 1.0 against
-# 0.5 and none over six clips and four targets: 21 / 23 / 24 windows off target (BENCHMARKS.md)
+# 0.5 and none over six clips and four targets: 21 / 23 / 24 windows off target (measured at 1086660)
 RIVAL_WEIGHT = 1.0
 # the first plan of a stream or mode starts from no correction: its steps may move each gain
 # this far (grey levels), as far as three warm plans do (8 steps at lr 0.1). At lr 0.1 the first
 # plan moved them under a grey level, and with the stream's first second unrefined too, a 7-s
-# clip (lp_d20) read 56.75 bpm for a 60-bpm target (PBV); so: 57.25 (BENCHMARKS.md)
+# clip (lp_d20) read 56.75 bpm for a 60-bpm target (PBV); so: 57.25 (docs/benchmarks.md)
 START_TRAVEL = 2.4
 DEFAULT_MIN_PSNR_DB = 43.0  # PSNR floor of the largest attacker box (whole frames: ~45 dB and up on the shared clips)
 
@@ -308,7 +308,7 @@ class TraceRefiner:
         skin-mean colour of the plan's edit per unit drive (:func:`drive_colour`). ICA's
         unmixing is found once, at the ``start`` gains, and held for the plan's steps.
         Erase leaves out the held boxes' views (``Window.held_views``): with them erase read
-        the original's rate in more windows on four of six clips (BENCHMARKS.md)."""
+        the original's rate in more windows on four of six clips (measured at 7183e2d)."""
         if mode.erase and window.held_views:
             window = window.with_views([v for v in range(window.view_shares.shape[1]) if v not in window.held_views])
         fps = window.fps

@@ -3,20 +3,20 @@
 An rPPG attacker reads the mean colour of a box around the face, and most of that box is not
 skin (hair, background, eyes, lips). The pulse edit changes only the skin, so in the box it is
 diluted by the non-skin share and must out-shout whatever those pixels carry (on the shared
-talking-head clips, motion at the original rate that GREEN and PBV read: BENCHMARKS.md,
-"Where the misses are"). In spoof-hr the halo continues the skin's target onto the non-skin
+talking-head clips, motion at the original rate that GREEN and PBV read: docs/benchmarks.md,
+"Erase"). In spoof-hr the halo continues the skin's target onto the non-skin
 pixels of the square an attacker crops (1.5x the face), tapered to zero towards its edges:
 one colour per frame, the skin's target as a relative change (the plan's edit minus the plan
 at zero drive, over the skin's mean colour) times the halo's own mean colour, times
 ``strength``. In the box's normalised colour, which every classical estimator reads, it then
 points where the skin's target does, so it adds to it for all of them (an absolute
-blood-volume colour did not: BENCHMARKS.md, "The halo"), and one colour over many pixels
+blood-volume colour did not, measured at 006d3a1), and one colour over many pixels
 costs the least PSNR for the box-mean change it buys. :class:`HaloGain` turns the halo down
 whenever the frames' edits as a whole would fall below :data:`HALO_MIN_PSNR_DB`.
 
 Opt-in (``--halo 0.4``): on the six shared clips it takes the spoof misses from 15 to 10
-estimator-windows, but its guard reacts too late to keep evm_face and lp_d6 at issue 4's
-45 dB (44.93 and 44.79 dB; BENCHMARKS.md, "The halo").
+estimator-windows, but its guard reacts too late to keep evm_face and lp_d6 at
+45 dB (44.93 and 44.79 dB; docs/benchmarks.md, "Halo").
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
 DEFAULT_HALO_STRENGTH = 0.0  # off: at 0.4 (x the skin's relative target change) two clips fall under 45 dB
-HALO_MIN_PSNR_DB = 46.0  # whole-frame PSNR below which the halo backs off (issue 4 asks ≥ 45)
+HALO_MIN_PSNR_DB = 46.0  # whole-frame PSNR below which the halo backs off (the fidelity target is ≥ 45)
 TAPER_FRACTION = 1.0 / 6.0  # the halo fades to zero over this share of the square's side at each edge
 
 

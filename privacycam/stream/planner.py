@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 # Live, the planner thread runs this much nicer than the per-frame path, which then preempts
 # planning and refine when both want a core: lower tail latency for a few more late plans
-# (BENCHMARKS.md, "Planner priority").
+# (docs/benchmarks.md, "Live speed").
 PLANNER_NICENESS = 10
 
 
