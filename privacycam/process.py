@@ -3,6 +3,7 @@
 The planner runs inline (each plan is ready before the next frame), so the output is
 reproducible; every input frame gives exactly one output frame of the same size, and
 the output file appears only when complete (Ctrl-C keeps a playable partial file).
+The output keeps the input's frame times, metadata, audio and subtitles (copied untouched).
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from privacycam.editors.recording import RECORDING_SUFFIX
 from privacycam.errors import PrivacyCamError
 from privacycam.frames import Frame
 from privacycam.identity.evaluate import IMAGE_SUFFIXES
-from privacycam.io.sinks import VideoFileSink
-from privacycam.io.sources import VideoFileSource
+from privacycam.io.video_files import CODECS, VideoFileSink, VideoFileSource
 from privacycam.modes import Mode
 from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
 from privacycam.pulse.waveform import WaveformTarget
@@ -37,7 +37,7 @@ from privacycam.stream.runner import RunReport, StreamRunner
 log = logging.getLogger(__name__)
 
 QUALITY_MAX_STEPS = 40  # refine steps per plan with --quality max (nothing is live, so time is free)
-# ICA both ways: with PBV fitted on the recording too, ICA alone let evm_face read 123.5 at 120 bpm (BENCHMARKS.md)
+# ICA both ways: with PBV fitted on the recording too, ICA alone let evm_face read 123.5 at 120 bpm (measured at ae2ffbe)
 QUALITY_MAX_ATTACKERS = (*REFINE_ATTACKERS, "ica", "ica" + RECORDING_SUFFIX)
 
 
@@ -63,8 +63,10 @@ def process_file(
     refine_min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB,
     refine_attackers: tuple[str, ...] = REFINE_ATTACKERS,
     halo_strength: float = DEFAULT_HALO_STRENGTH,
+    crf: int | None = None,
 ) -> ProcessResult:
-    """Filter ``source_path`` into ``output_path`` (lossless when it ends in .mkv/.avi).
+    """Filter ``source_path`` into ``output_path`` (lossless when it ends in .mkv/.avi;
+    H.264 for .mp4 and VP9 for .webm at quality ``crf``, None: the codec's default).
 
     ``editor_name``: a ``--editor`` name, or an editor (benchmarks of editor variants);
     ``on_frame(frame, result)`` is called for every frame (diagnostics, tests);
@@ -95,7 +97,7 @@ def process_file(
     total = getattr(source, "frame_count", None) or None
     bar = tqdm(total=total, unit="frame", desc="processing", disable=None if progress else True, leave=False)
     try:
-        with VideoFileSink(output_path, fps=source.fps, size=source.size, protect=source_path) as sink:
+        with VideoFileSink(output_path, source.fps, source.size, protect=source_path, like=source, crf=crf) as sink:
             def frame_done(frame: Frame, result: ProcessedFrame) -> None:
                 bar.update(1)
                 if on_frame is not None:
@@ -152,7 +154,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "process",
         help="filter a video file (or a still photo) into another file",
-        description="Filter IN into OUT through the live streaming path. OUT ending in .mkv/.avi is lossless (FFV1).",
+        description="Filter IN into OUT through the live streaming path. OUT ending in .mkv/.avi is lossless (FFV1), "
+        ".mp4 is H.264 and .webm VP9; audio, subtitles, frame times and metadata are kept.",
     )
     parser.add_argument("input", type=Path, metavar="IN")
     parser.add_argument("output", type=Path, metavar="OUT")
@@ -165,6 +168,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "steps per plan, ICA (on the recent frames and on the whole recording) added to the refine's attackers, "
         "slower than real time (default: live)",
     )
+    add_crf_argument(parser)
     parser.add_argument("--stats-json", type=Path, help="write the run's counters and timings as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
@@ -194,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
         refine_min_psnr_db=settings["refine_min_psnr_db"],
         refine_attackers=attackers,
         halo_strength=settings["halo_strength"],
+        crf=args.crf,
     )
     stats = result.report.stats
     times = np.asarray(result.report.frame_times_ms)
@@ -207,6 +212,16 @@ def run(args: argparse.Namespace) -> int:
     if args.stats_json:
         args.stats_json.write_text(json.dumps({"stats": stats.as_dict(), "frame_ms": times.tolist()}, indent=1))
     return 0
+
+
+def add_crf_argument(parser: argparse.ArgumentParser) -> None:
+    """--crf: the constant-quality setting of .mp4 (H.264) and .webm (VP9) outputs."""
+    parser.add_argument(
+        "--crf",
+        type=int,
+        help=f"quality of .mp4 (H.264, default {CODECS['.mp4'][2]}) and .webm (VP9, default {CODECS['.webm'][2]}) "
+        "outputs: lower is better and larger; .mkv/.avi are always lossless",
+    )
 
 
 def _reasons(events: dict[str, int]) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import platform
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from privacycam.frames import as_bgr
 from privacycam.io.frame_sink import FrameSink
 from privacycam.io.mjpeg import DEFAULT_PORT, MjpegServerSink
 from privacycam.io.v4l2 import MODPROBE_COMMAND, virtual_camera_device
+from privacycam.io.video_files import VideoFileSink
 
 __all__ = [
     "FrameSink",
@@ -30,92 +30,6 @@ __all__ = [
     "no_device_hint",
     "open_sink",
 ]
-
-
-# --------------------------------------------------------------------------- files
-
-_CODECS = {".mkv": "FFV1", ".avi": "FFV1", ".mp4": "mp4v"}
-
-
-class VideoFileSink(FrameSink):
-    """Writes a video file atomically: ``path`` never holds a half-written video.
-
-    The rule:
-
-    * frames go to a hidden temporary file beside ``path``;
-    * ``close()`` (the ``with`` block ending normally) finalises it and renames it to
-      ``path`` in one step, replacing any older file there;
-    * ``abort()`` (any exception inside the ``with`` block, Ctrl-C included) finalises
-      the frames written so far as ``<stem>.partial<ext>`` (a playable file) and leaves
-      ``path`` untouched; nothing is kept when no frame was written.
-
-    ``.mkv`` and ``.avi`` are lossless FFV1 (frames read back bit-exact); ``.mp4`` is
-    lossy mp4v. ``protect`` (the input video) is never overwritten. Frames of another
-    size are resized to ``size`` and counted in ``resized``. ``result`` is the file
-    that was finally written (``None`` before close or when nothing was kept).
-    """
-
-    def __init__(self, path: str | Path, fps: float, size: tuple[int, int], protect: str | Path | None = None) -> None:
-        self.path = Path(path)
-        codec = _CODECS.get(self.path.suffix.lower())
-        if codec is None:
-            raise VideoOutputError(
-                f"cannot write {self.path.name}: use .mkv or .avi (lossless FFV1) or .mp4 (lossy mp4v)"
-            )
-        if protect is not None and _same_file(self.path, Path(protect)):
-            raise VideoOutputError(f"refusing to overwrite the input video {protect}; choose another output path")
-        if not self.path.parent.is_dir():
-            raise VideoOutputError(f"output folder does not exist: {self.path.parent}")
-        if self.path.is_dir():
-            raise VideoOutputError(f"output path is a folder: {self.path}")
-        self.fps = float(fps)
-        self.size = (int(size[0]), int(size[1]))
-        self.frames_written = 0
-        self.result: Path | None = None
-        try:
-            handle, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".tmp{self.path.suffix}", dir=self.path.parent)
-        except OSError as err:
-            raise VideoOutputError(f"cannot write to {self.path.parent}: {err.strerror}") from err
-        os.close(handle)
-        self._tmp = Path(tmp)
-        self._writer: cv2.VideoWriter | None = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*codec), self.fps, self.size)
-        if not self._writer.isOpened():
-            self._tmp.unlink(missing_ok=True)
-            raise VideoOutputError(f"OpenCV cannot write {codec} video to {self.path}")
-
-    @property
-    def partial_path(self) -> Path:
-        """Where an aborted recording is kept: ``<stem>.partial<ext>``."""
-        return self.path.with_name(f"{self.path.stem}.partial{self.path.suffix}")
-
-    def write(self, image: np.ndarray) -> None:
-        if self._writer is None:
-            raise VideoOutputError(f"{self.path.name}: write after close")
-        self._writer.write(self._fit(image, self.size))
-        self.frames_written += 1
-
-    def close(self) -> None:
-        self._finish(self.path)
-
-    def abort(self) -> None:
-        self._finish(self.partial_path if self.frames_written else None)
-
-    def _finish(self, target: Path | None) -> None:
-        if self._writer is None:
-            return
-        self._writer.release()
-        self._writer = None
-        if target is None:
-            self._tmp.unlink(missing_ok=True)
-            return
-        os.replace(self._tmp, target)
-        self.result = target
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    if a.exists() and b.exists():
-        return os.path.samefile(a, b)
-    return a.resolve() == b.resolve()
 
 
 # --------------------------------------------------------------------------- virtual camera
@@ -257,7 +171,7 @@ class TeeSink(FrameSink):
 
 def open_sink(spec: str, fps: float, size: tuple[int, int], protect: str | Path | None = None) -> FrameSink:
     """A sink from a command-line spec: ``virtualcam[:DEVICE]``, ``preview``,
-    ``mjpeg[:PORT]`` (on 127.0.0.1) or a file path (``.mkv``/``.avi``/``.mp4``)."""
+    ``mjpeg[:PORT]`` (on 127.0.0.1) or a file path (``.mkv``/``.avi``/``.mp4``/``.webm``)."""
     kind, _, arg = spec.partition(":")
     if kind == "virtualcam":
         return VirtualCameraSink(size[0], size[1], fps, device=arg or None)

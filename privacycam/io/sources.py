@@ -6,7 +6,6 @@ import math
 import platform
 import threading
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,137 +15,14 @@ import numpy as np
 
 from privacycam.errors import VideoInputError
 from privacycam.frames import Frame, as_bgr
+from privacycam.io.frame_source import DEFAULT_FPS, FrameSource
 from privacycam.io.v4l2 import DEV_ROOT, SYS_ROOT, VIRTUAL_CAMERA_NAME, video_devices
+from privacycam.io.video_files import VideoFileSource
 
-DEFAULT_FPS = 30.0
+__all__ = ["CameraInfo", "CameraSource", "FrameSource", "SyntheticSource", "VideoFileSource", "list_cameras", "open_capture"]
 
 Opener = Callable[[int | str], cv2.VideoCapture]
 StatusCallback = Callable[[str, str], None]
-
-
-class FrameSource(ABC):
-    """Frames from somewhere. Iterate to get them; ``close()`` (or ``with``) releases it.
-
-    Subclasses set ``_fps`` and ``_size`` when they open.
-    """
-
-    _fps: float
-    _size: tuple[int, int]
-
-    @property
-    def fps(self) -> float:
-        """Nominal frame rate."""
-        return self._fps
-
-    @property
-    def size(self) -> tuple[int, int]:
-        """(width, height) of the frames."""
-        return self._size
-
-    @property
-    def is_live(self) -> bool:
-        """True when frames arrive in real time (a camera), so slow consumers drop frames."""
-        return False
-
-    @abstractmethod
-    def __iter__(self) -> Iterator[Frame]:
-        """Yield frames until the source ends or is closed."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release the file or device; safe to call twice and from another thread."""
-
-    def __enter__(self) -> FrameSource:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-# --------------------------------------------------------------------------- files
-
-
-class VideoFileSource(FrameSource):
-    """The frames of a video file, timestamped ``index / fps``; iterate once.
-
-    Opening checks the file and decodes its first frame, so a missing, unreadable,
-    non-video, corrupt or frame-less file fails right away with a one-line
-    :class:`VideoInputError`. A file that stops decoding early (truncated) does not
-    raise: iteration yields what decodes and ``problems`` says how many frames were lost.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.problems: list[str] = []
-        self.frames_read = 0
-        self._cap = _open_video_file(self.path)
-        fps = self._cap.get(cv2.CAP_PROP_FPS)
-        if not (math.isfinite(fps) and fps > 0):
-            self.problems.append(f"{self.path.name}: frame rate unknown, assuming {DEFAULT_FPS:g} fps")
-            fps = DEFAULT_FPS
-        self._fps = float(fps)
-        self.frame_count = max(0, int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)))  # as declared
-        ok, first = self._cap.read()
-        if not ok:
-            self._cap.release()
-            raise VideoInputError(f"{self.path}: the video contains no decodable frames")
-        self._first: np.ndarray | None = first
-        self._size = (first.shape[1], first.shape[0])
-        self._closed = False
-
-    @property
-    def frames_missing(self) -> int:
-        """Frames the container declares but that could not be decoded (after iteration)."""
-        return max(0, self.frame_count - self.frames_read)
-
-    def __iter__(self) -> Iterator[Frame]:
-        image, self._first = self._first, None
-        while image is not None and not self._closed:
-            yield Frame(as_bgr(image), self.frames_read, self.frames_read / self._fps)
-            self.frames_read += 1
-            ok, image = self._cap.read()
-            image = image if ok else None
-        if not self._closed and self.frames_missing:
-            self.problems.append(
-                f"{self.path.name}: {self.frames_missing} of {self.frame_count} frames could not be "
-                f"decoded (truncated or corrupt file); kept the first {self.frames_read}"
-            )
-
-    def close(self) -> None:
-        self._closed = True
-        self._cap.release()
-
-
-_CONTAINER_SIGNATURES = (
-    (lambda head: head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide"), "an MP4/MOV file"),
-    (lambda head: head[:4] == b"\x1a\x45\xdf\xa3", "a Matroska/WebM file"),
-    (lambda head: head[:4] == b"RIFF" and head[8:12] == b"AVI ", "an AVI file"),
-)
-
-
-def _open_video_file(path: Path) -> cv2.VideoCapture:
-    """Open ``path`` with FFmpeg or raise a VideoInputError that says what is wrong."""
-    if not path.exists():
-        raise VideoInputError(f"video file not found: {path}")
-    if path.is_dir():
-        raise VideoInputError(f"{path} is a directory, not a video file")
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(12)
-    except OSError as err:
-        raise VideoInputError(f"cannot read {path}: {err.strerror}") from err
-    if not head:
-        raise VideoInputError(f"{path} is empty (0 bytes)")
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    if cap.isOpened():
-        return cap
-    kind = next((name for matches, name in _CONTAINER_SIGNATURES if matches(head)), None)
-    if kind:
-        raise VideoInputError(
-            f"{path} looks like {kind} but cannot be decoded: it is truncated "
-            "(e.g. a recording that was interrupted), corrupt, or has no frames"
-        )
-    raise VideoInputError(f"{path} is not a video file that OpenCV/FFmpeg can read")
 
 
 # --------------------------------------------------------------------------- cameras
