@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import resource
+import subprocess
 import time
 from dataclasses import asdict
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from privacycam.io.sources import SyntheticSource
+from privacycam import __version__
 from privacycam.modes import Mode
 from privacycam.options import add_filter_arguments, make_editor, mode_from_args, pipeline_settings
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
-from privacycam.stream.runner import StreamRunner
+
+if TYPE_CHECKING:
+    from privacycam.io.sources import SyntheticSource
 
 SIZES = ((640, 480), (1280, 720))
 
@@ -65,6 +71,47 @@ class _StampedSource:
         self.source.close()
 
 
+def cpu_model() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what the platform reports."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            if line.lower().startswith(("model name", "hardware")):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def source_commit() -> str | None:
+    """The git commit of this checkout (``+dirty`` when files differ), or None outside git."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None
+    return commit + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def run_environment() -> dict:
+    """What a bench result was measured on, so results can be compared."""
+    return {
+        "privacycam": __version__,
+        "commit": source_commit(),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "cpu": cpu_model(),
+        "cpu_cores": os.cpu_count(),
+        "cpu_cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
 def parse_sizes(text: str) -> list[tuple[int, int]]:
     """``"640x480,1280x720"`` -> [(640, 480), (1280, 720)]."""
     return [tuple(int(v) for v in size.lower().split("x")) for size in text.split(",")]
@@ -75,6 +122,10 @@ def bench_size(
 ) -> dict:
     """Throughput (unpaced, every frame timed per stage) and a paced 30-fps live run.
     ``settings``: fields of :class:`PipelineConfig`, e.g. refine's (default: refine off)."""
+    from privacycam.io.sources import SyntheticSource
+    from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+    from privacycam.stream.runner import StreamRunner
+
     settings = settings or {}
     width, height = size
     frames = int(seconds * 30)
@@ -173,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
     sizes = parse_sizes(args.sizes)
     settings = pipeline_settings(args)
     results = [bench_size(size, mode, args.editor, args.seconds, settings=settings) for size in sizes]
-    payload = {"mode": mode.label(), "editor": args.editor, "seconds": args.seconds, **settings, "results": results}
+    payload = {"environment": run_environment(), "mode": mode.label(), "editor": args.editor, "seconds": args.seconds, **settings, "results": results}
     if args.json == "-":
         print(json.dumps(payload, indent=1))
     else:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 from privacycam.desktop.settings import Settings, load_settings, merge, mode_name, remember_mode
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import parse_mode
 from privacycam.options import add_filter_arguments, make_editor, mode_from_args, pipeline_settings
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
-from privacycam.stream.runner import StreamRunner
+
+if TYPE_CHECKING:
+    from privacycam.stream.pipeline import FilterPipeline
+    from privacycam.stream.runner import StreamRunner
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ def build_live_stream(args: argparse.Namespace) -> StreamRunner:
     from privacycam.io.mjpeg import MjpegServerSink
     from privacycam.io.sinks import PreviewSink, TeeSink, VirtualCameraSink
     from privacycam.io.sources import CameraSource
+    from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+    from privacycam.stream.runner import StreamRunner
 
     settings = resolve_settings(args)
     mode = parse_mode(settings.mode, settings.target_bpm)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 from privacycam.errors import PrivacyCamError
+from privacycam.filter_defaults import DEFAULT_MIN_PSNR_DB, DEFAULT_ON_FAILURE, ON_FAILURE
 from privacycam.modes import Mode, parse_mode
-from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB
 from privacycam.stream.halo import DEFAULT_HALO_STRENGTH
-from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, ON_FAILURE
 
 
 DEFAULT_REFINE_STEPS = 8
@@ -102,6 +101,11 @@ def mode_from_args(values: list[str]) -> Mode:
         return parse_mode(values[0], wave=values[1])
     bpm = None
     if len(values) == 2:
+        if "spoof-hr" not in values[0].lower():
+            raise PrivacyCamError(
+                f"mode {values[0]!r} takes no heart rate, got {values[1]!r}: use --mode {values[0]} alone, "
+                f"or --mode spoof-hr {values[1]} to show that rate"
+            )
         try:
             bpm = float(values[1])
         except ValueError:

@@ -48,3 +48,20 @@ def test_callbacks_remember_mode_and_stop(tmp_path: Path, monkeypatch: pytest.Mo
     assert callbacks.open_report() is False
     callbacks.quit()
     assert runner.stopped
+
+
+def test_tray_without_a_display_says_so_before_opening_the_camera(monkeypatch: pytest.MonkeyPatch) -> None:
+    from privacycam import live
+    from privacycam.desktop import tray_command
+    from privacycam.errors import PrivacyCamError
+
+    monkeypatch.setattr(st.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+    def camera_opened(_args):
+        raise AssertionError("the camera was opened before the display was checked")
+
+    monkeypatch.setattr(live, "build_live_stream", camera_opened)
+    with pytest.raises(PrivacyCamError, match="no display is set.*without --tray"):
+        tray_command.run(argparse.Namespace(mode=None, camera=None, preview=None))

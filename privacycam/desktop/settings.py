@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import MAX_BPM, MIN_BPM, Mode, parse_mode
-from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, ON_FAILURE
+from privacycam.filter_defaults import DEFAULT_ON_FAILURE, ON_FAILURE
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,9 @@ budget) and the tooltip the stream's health, both refreshed about once a second.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Callable, Protocol
@@ -239,11 +241,25 @@ def ensure_app() -> QApplication:
     return app
 
 
-def run_tray(control: FilterControl, callbacks: TrayCallbacks) -> int:
-    """Show the tray for a running filter until Quit (or Ctrl+C); returns the exit status."""
+def require_tray() -> QApplication:
+    """The QApplication, once a display and a system tray are known to be there; else a
+    PrivacyCamError that says what to do (checked before the camera is opened)."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise PrivacyCamError(
+            "the tray needs a desktop session, and no display is set (DISPLAY / WAYLAND_DISPLAY): "
+            "run it from the desktop, or run `privacycam` without --tray"
+        )
     app = ensure_app()
     if not QSystemTrayIcon.isSystemTrayAvailable():
-        raise PrivacyCamError("no system tray found: start a desktop panel (or `trayer`) first")
+        raise PrivacyCamError(
+            "no system tray found: start a desktop panel (or `trayer`) first, or run `privacycam` without --tray"
+        )
+    return app
+
+
+def run_tray(control: FilterControl, callbacks: TrayCallbacks) -> int:
+    """Show the tray for a running filter until Quit (or Ctrl+C); returns the exit status."""
+    app = require_tray()
     tray = TrayApp(control, callbacks)
     tray.show()
     previous = signal.signal(signal.SIGINT, lambda *_: tray.quit())

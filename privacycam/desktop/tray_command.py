@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import Mode
-from privacycam.stream.runner import StreamRunner
-from privacycam.stream.stats import FilterControl
 
 if TYPE_CHECKING:
     from privacycam.desktop.preview import PreviewWindow
+    from privacycam.stream.runner import StreamRunner
+    from privacycam.stream.stats import FilterControl
 
 REPORT_SUFFIXES = (".html", ".md", ".json")
 
@@ -101,9 +101,12 @@ def serve(runner: StreamRunner, control: FilterControl, *, preview: bool, report
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the live stream (its OpenCV preview replaced by the tray's) and serve it."""
+    """Check for a desktop with a tray, then build the live stream (its OpenCV preview
+    replaced by the tray's) and serve it."""
+    from privacycam.desktop.tray import require_tray
     from privacycam.live import build_live_stream, resolve_settings
 
+    require_tray()
     settings = resolve_settings(args)
     runner = build_live_stream(argparse.Namespace(**{**vars(args), "preview": False}))
     return serve(runner, runner, preview=settings.preview, reports=getattr(args, "reports", Path("runs")))

@@ -45,6 +45,7 @@ import torch
 from privacycam.editors.base import Plan, Window, crossfade, crossfade_weight
 from privacycam.editors.recording import COLOUR_MIXES, RECORDING_SUFFIX, SentRecording, recording_attacker, sent_view_colours
 from privacycam.editors.spectral import sinusoid_design
+from privacycam.filter_defaults import DEFAULT_MIN_PSNR_DB
 from privacycam.modes import Mode
 from privacycam.pulse.colour import BLOOD_VOLUME_BGR
 from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass, ica_fit, ica_with
@@ -70,7 +71,6 @@ RIVAL_WEIGHT = 1.0
 # plan moved them under a grey level, and with the stream's first second unrefined too, a 7-s
 # clip (lp_d20) read 56.75 bpm for a 60-bpm target (PBV); so: 57.25 (docs/benchmarks.md)
 START_TRAVEL = 2.4
-DEFAULT_MIN_PSNR_DB = 43.0  # PSNR floor of the largest attacker box (whole frames: ~45 dB and up on the shared clips)
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "setup-camera",
         help="check the PrivacyCam virtual camera and explain how to set it up",
-        description=__doc__.splitlines()[0],
+        description="Check the PrivacyCam virtual camera and say exactly what to do to set it up.",
     )
     parser.add_argument("--sys-root", type=Path, default=SYS_ROOT, help=argparse.SUPPRESS)
     parser.add_argument("--dev-root", type=Path, default=DEV_ROOT, help=argparse.SUPPRESS)

@@ -13,10 +13,12 @@ import cv2
 import numpy as np
 
 from privacycam.editors.base import Editor, Plan, Window, crossfade, crossfade_weight
+from privacycam.editors.deid_apply import reshape_face
 from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS, Lookahead, TraceRefiner, skin_mean
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceObservation, FaceTracker
 from privacycam.face.skin_mask import face_mask, skin_mask
+from privacycam.filter_defaults import DEFAULT_ON_FAILURE, ON_FAILURE
 from privacycam.frames import Frame, as_bgr
 from privacycam.modes import Mode
 from privacycam.pulse.decoy import DecoyNoise
@@ -31,9 +33,6 @@ from privacycam.stream.stats import StreamStats
 
 log = logging.getLogger(__name__)
 
-ON_FAILURE = ("passthrough", "blur", "freeze")
-# Privacy first without stalling the call: see FilterPipeline._failed for the reasoning.
-DEFAULT_ON_FAILURE = "freeze"
 RING_HELD_VIEWS = (2, 3)  # where the ring keeps the two held boxes' views
 FACE_LOST_GRACE_S = 0.5  # a face missing for at most this long is "lost" (fail-safe), not "absent"
 
@@ -309,6 +308,8 @@ class FilterPipeline:
         edit = warp.edit_to_box(grid_edit, box)
         edit *= mask[..., None]
         out = image.copy()
+        if self._plan.flow is not None:  # de-identification reshapes the face first
+            out[box[1] : box[3], box[0] : box[2]] = reshape_face(image, self._plan.flow, warp, box, mask)
         region, region_edit, halo_box, weights = box, edit, None, None
         if halo:  # one composite over the halo's square
             region = halo_box = square
