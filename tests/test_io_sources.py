@@ -128,16 +128,24 @@ def test_closing_mid_stream_stops_without_reporting_problems(tmp_path: Path) -> 
 
 @pytest.mark.skipif(not no_video_devices(), reason="this machine has /dev/video* devices")
 @pytest.mark.parametrize("device", [0, "3", "/dev/video7"])
-def test_missing_camera_is_a_clear_error(device: int | str) -> None:
-    with pytest.raises(VideoInputError, match="not found; no cameras detected"):
+def test_missing_camera_is_a_clear_error_that_says_what_to_do(device: int | str) -> None:
+    with pytest.raises(VideoInputError, match="not found; no cameras detected") as error:
         CameraSource(device)
+    for next_step in ("--list-cameras", "--camera N", "privacycam demo", "privacycam process"):
+        assert next_step in str(error.value)
 
 
-def test_camera_node_that_will_not_open_is_reported_busy(tmp_path: Path) -> None:
-    node = tmp_path / "video5"
-    node.touch()
+def test_camera_node_that_will_not_open_is_reported_busy() -> None:
+    node = Path("/dev/null")  # a device node that exists, standing in for a camera in use
     with pytest.raises(VideoInputError, match="exists but could not be opened: another application"):
         CameraSource(str(node), opener=lambda _device: cv2.VideoCapture())
+
+
+def test_a_video_file_given_as_camera_is_pointed_to_process(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "some.mkv", random_frames(2))
+    with pytest.raises(VideoInputError, match="is a file, not a camera") as error:
+        CameraSource(str(clip))
+    assert f"privacycam process {clip} OUT" in str(error.value) and "video' group" not in str(error.value)
 
 
 def test_camera_that_opens_but_delivers_nothing_is_reported(tmp_path: Path) -> None:

@@ -162,6 +162,11 @@ def _cannot_open_message(device: int | str) -> str:
     if platform.system() != "Linux" and isinstance(device, int):
         return f"camera {device} could not be opened: it does not exist or another application is using it"
     node = Path(f"/dev/video{device}") if isinstance(device, int) else Path(device)
+    if node.is_file():
+        return (
+            f"--camera {device} is a file, not a camera: filter a video file with "
+            f"`privacycam process {device} OUT`, or give a camera index (`privacycam --list-cameras`)"
+        )
     if node.exists():
         return (
             f"camera {node} exists but could not be opened: another application may be using it, "
@@ -170,7 +175,12 @@ def _cannot_open_message(device: int | str) -> str:
     found = ", ".join(
         f"{dev.index} ({dev.name or dev.path})" for dev in video_devices() if dev.exists and dev.name != VIRTUAL_CAMERA_NAME
     )
-    return f"camera {device} not found; " + (f"cameras present: {found}" if found else "no cameras detected")
+    if found:
+        return f"camera {device} not found; cameras present: {found}: pick one with --camera N"
+    return (
+        f"camera {device} not found; no cameras detected: plug one in and check `privacycam --list-cameras`, "
+        "pick one with --camera N, or try the filter without a webcam: `privacycam demo`, `privacycam process IN OUT`"
+    )
 
 
 @dataclass(frozen=True)
