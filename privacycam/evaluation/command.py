@@ -9,8 +9,7 @@ from pathlib import Path
 from privacycam.errors import PrivacyCamError
 from privacycam.evaluation.report import EvalResult, evaluate
 from privacycam.rppg.registry import load_estimators
-
-DEFAULT_OUT = Path("privacycam-eval")
+from privacycam.user_dirs import reports_dir
 
 
 def write_report(result: EvalResult, out_dir: Path, json_path: Path | None = None) -> Path:
@@ -40,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("original", nargs="?", type=Path, help="the unfiltered video")
     parser.add_argument("filtered", nargs="?", type=Path, help="the filtered video (same frame count)")
     parser.add_argument("--target", type=float, metavar="BPM", help="spoof target: report MAE and share of windows within ±3 bpm")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for plots and JSON (default: ./{DEFAULT_OUT})")
+    parser.add_argument(
+        "--out", type=Path, default=reports_dir() / "eval", help=f"folder for plots and JSON (default: {reports_dir() / 'eval'})"
+    )
     parser.add_argument("--estimators", metavar="A,B", help="comma-separated estimator names (default: all; see --attackers)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="JSON summary path (default: OUT/report.json)")
     parser.add_argument("--attackers", action="store_true", help="list the installed estimators and exit")
