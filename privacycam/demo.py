@@ -10,6 +10,7 @@ from pathlib import Path
 
 from privacycam.modes import Mode
 from privacycam.options import mode_from_args
+from privacycam.user_dirs import reports_dir
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "filters it, and writes the output video and a before/after report."
         ),
     )
-    parser.add_argument("--out", type=Path, default=Path("privacycam-demo"), help="output folder (default: ./privacycam-demo)")
+    default_out = reports_dir() / "demo"
+    parser.add_argument("--out", type=Path, default=default_out, help=f"output folder (default: {default_out})")
     parser.add_argument("--mode", nargs="+", default=["spoof-hr", "90"], metavar=("MODE", "BPM"), help="default: spoof-hr 90")
     parser.set_defaults(func=run)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import Mode
+from privacycam.user_dirs import reports_dir
 
 if TYPE_CHECKING:
     from privacycam.desktop.preview import PreviewWindow
@@ -33,8 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_live_arguments(parser)
     parser.add_argument(
-        "--reports", type=Path, default=Path("runs"),
-        help="folder searched for the newest evaluation report (report.html/.md/.json; default: runs)",
+        "--reports", type=Path, default=reports_dir(),
+        help=f"folder searched for the newest evaluation report (report.html/.md/.json; default: {reports_dir()}, "
+        "where eval and demo write theirs)",
     )
     parser.set_defaults(func=run)
 
@@ -109,4 +111,4 @@ def run(args: argparse.Namespace) -> int:
     require_tray()
     settings = resolve_settings(args)
     runner = build_live_stream(argparse.Namespace(**{**vars(args), "preview": False}))
-    return serve(runner, runner, preview=settings.preview, reports=getattr(args, "reports", Path("runs")))
+    return serve(runner, runner, preview=settings.preview, reports=getattr(args, "reports", reports_dir()))
