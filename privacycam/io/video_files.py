@@ -231,6 +231,7 @@ class VideoFileSink(FrameSink):
         except OSError as err:
             raise VideoOutputError(f"cannot write to {self.path.parent}: {err.strerror}") from err
         os.close(handle)
+        os.chmod(tmp, _new_file_mode())  # mkstemp makes 0600; the output is an ordinary file
         self._tmp = Path(tmp)
         self._container: av.container.OutputContainer | None = None
         self._copier: _StreamCopier | None = None
@@ -368,6 +369,13 @@ def _kept(metadata: dict[str, str]) -> dict[str, str]:
 
 def _rate(fps: float) -> Fraction:
     return Fraction(fps).limit_denominator(100_000)
+
+
+def _new_file_mode() -> int:
+    """The mode a new file gets under the process's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _same_file(a: Path, b: Path) -> bool:
