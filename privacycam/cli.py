@@ -20,6 +20,7 @@ from privacycam.errors import PrivacyCamError
 # command: (module with register(subparsers), the one line `privacycam --help` shows)
 COMMANDS = {
     "process": ("privacycam.process", "filter a video file (or a still photo) into another file"),
+    "batch": ("privacycam.batch.command", "filter many video files on a Ray cluster (resumable, with a report)"),
     "demo": ("privacycam.demo", "run the filter on a generated clip with a known pulse (no webcam needed)"),
     "bench": ("privacycam.bench", "time every stage at 640x480 and 1280x720 (table, or --json)"),
     "eval": ("privacycam.evaluation.command", "measure what rPPG estimators read on a filtered video vs its original"),

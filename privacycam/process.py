@@ -48,6 +48,7 @@ class ProcessResult:
     output: Path
     frames: int
     report: RunReport
+    problems: list[str]  # what the input lost (undecodable frames), one line each
 
 
 def process_file(
@@ -116,13 +117,13 @@ def process_file(
     finally:
         bar.close()
         pipeline.close()
-    for problem in getattr(source, "problems", []):
+    for problem in source.problems:
         log.warning("%s", problem)
     if report.interrupted:
         raise PrivacyCamError(
             f"interrupted after {report.stats.frames_out} frames; the frames done so far are in {sink.result}"
         )
-    return ProcessResult(output_path, report.stats.frames_out, report)
+    return ProcessResult(output_path, report.stats.frames_out, report, list(source.problems))
 
 
 def process_image(

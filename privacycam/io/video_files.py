@@ -194,6 +194,7 @@ class VideoFileSink(FrameSink):
     metadata go into the output. ``protect`` (the input video) is never overwritten.
     Frames of another size are resized to ``size`` and counted in ``resized``. ``result``
     is the file that was finally written (``None`` before close or when nothing was kept).
+    The same frames give the same bytes (no random file IDs), so outputs can be hashed.
     """
 
     def __init__(
@@ -245,7 +246,7 @@ class VideoFileSink(FrameSink):
         width, height = self.size
         if pix_fmt == "yuv420p" and (width % 2 or height % 2):
             pix_fmt = "yuv444p"  # 4:2:0 needs even sizes
-        container = av.open(str(self._tmp), "w")
+        container = av.open(str(self._tmp), "w", options={"fflags": "+bitexact"})  # same frames, same bytes
         self._container = container
         options = {} if crf is None else {"crf": str(int(crf))}
         if codec == "libvpx-vp9":
@@ -270,7 +271,7 @@ class VideoFileSink(FrameSink):
     @property
     def partial_path(self) -> Path:
         """Where an aborted recording is kept: ``<stem>.partial<ext>``."""
-        return self.path.with_name(f"{self.path.stem}.partial{self.path.suffix}")
+        return partial_path(self.path)
 
     def write(self, image: np.ndarray) -> None:
         if self._container is None:
@@ -361,6 +362,17 @@ class _StreamCopier:
 
     def close(self) -> None:
         self._input.close()
+
+
+def partial_path(path: Path) -> Path:
+    """Where a :class:`VideoFileSink` for ``path`` keeps an aborted recording: ``<stem>.partial<ext>``."""
+    return path.with_name(f"{path.stem}.partial{path.suffix}")
+
+
+def temporaries(path: Path) -> list[Path]:
+    """Hidden temporary files a :class:`VideoFileSink` for ``path`` left behind (its
+    process was killed before it could finish or clean up)."""
+    return sorted(path.parent.glob(f".{path.stem}.*.tmp{path.suffix}"))
 
 
 def _kept(metadata: dict[str, str]) -> dict[str, str]:
