@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 RING_HELD_VIEWS = (2, 3)  # where the ring keeps the two held boxes' views
 FACE_LOST_GRACE_S = 0.5  # a face missing for at most this long is "lost" (fail-safe), not "absent"
+# several faces are announced once they stay this long: the mesh's one-frame false hits (the
+# astronaut portrait's suit, twice in 12 s) are not people
+SEVERAL_FACES_HOLD_S = 0.3
 
 
 @dataclass
@@ -125,6 +128,7 @@ class FilterPipeline:
         self._last_face: FaceObservation | None = None
         self._last_box: tuple[int, int, int, int] | None = None
         self._face_seen_at = float("-inf")
+        self._several_faces_since: float | None = None
         self._now = 0.0  # timestamp of the frame being processed
         self._fail_since: float | None = None  # when the current run of fail-safe frames began
         self._held: np.ndarray | None = None  # the still mosaic that conceals the face meanwhile
@@ -252,7 +256,11 @@ class FilterPipeline:
                 return self._failed(image, "face lost", timings, self._last_box)  # a missed detection
             return ProcessedFrame(image, False, "no face", timings_ms=timings)
         self._face_seen_at = timestamp
-        if face.face_count > 1:
+        if face.face_count < 2:
+            self._several_faces_since = None
+        elif self._several_faces_since is None:
+            self._several_faces_since = timestamp
+        elif timestamp - self._several_faces_since >= SEVERAL_FACES_HOLD_S:
             self.notify(f"{face.face_count} faces in view: protecting the tracked (else the largest) one")
         box = face_box(face, image.shape)
         if box[2] - box[0] < 16 or box[3] - box[1] < 16:
