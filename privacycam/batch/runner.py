@@ -134,9 +134,7 @@ class BatchRunner:
                 except ray.exceptions.RayError as err:
                     idle.append(actor)
                     record = {**job.as_dict(), "status": "failed", "frames": 0, "reason": _first_line(err)}
-                record["settings"] = self.settings
-                self.ledger.add(record)
-                self.records.append(record)
+                self._keep(record, attempt)
                 frames += int(record.get("frames", 0))
                 bar.update(1)
                 bar.set_postfix(fps=f"{frames / (time.perf_counter() - start):.1f}", failed=self.failed)
@@ -145,11 +143,19 @@ class BatchRunner:
         except BaseException:  # Ctrl-C or a failure of the driver: stop the workers, keep no partial output
             for actor in self.actors:
                 ray.kill(actor)
-            for _, job, _ in running.values():
-                _remove_leftovers(job.output)
+            for ref, (_, job, attempt) in running.items():
+                try:  # a killed worker is gone once its task fails; one that finished just before keeps its file
+                    self._keep(ray.get(ref, timeout=30), attempt)
+                except ray.exceptions.RayError:
+                    _remove_leftovers(job.output)
             raise
         finally:
             bar.close()
+
+    def _keep(self, record: dict, attempt: int) -> None:
+        record.update(settings=self.settings, attempt=attempt)
+        self.ledger.add(record)
+        self.records.append(record)
 
     @property
     def failed(self) -> int:
