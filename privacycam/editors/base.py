@@ -67,6 +67,7 @@ class Plan(ABC):
     made_at: float  # timestamp of the newest frame the plan has seen
     pulse_hz: float | None = None  # the real pulse rate the plan measured, if it did
     region: str = "skin"  # where the pipeline applies the edit: "skin" mask or the whole "face" oval
+    flow: np.ndarray | None = None  # (S, S, 2) canonical displacement the pipeline applies first (deidentify)
 
     @abstractmethod
     def edit_at(self, timestamp: float, drive: float) -> np.ndarray:

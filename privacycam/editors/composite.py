@@ -33,6 +33,10 @@ class SumPlan(Plan):
     region: str = "face"
     pulse_hz: float | None = None
 
+    @property
+    def flow(self) -> np.ndarray | None:
+        return self.identity.flow
+
     def edit_at(self, timestamp: float, drive: float) -> np.ndarray:
         identity = self.identity.edit_at(timestamp, drive)
         grid = identity.shape[0]
