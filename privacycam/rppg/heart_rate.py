@@ -28,7 +28,11 @@ def _butter_bandpass(order: int, lo: float, hi: float, fps: float) -> np.ndarray
 
 def spectrum(waveform: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """Band-passed, zero-padded periodogram: (frequencies in Hz, power)."""
-    x = bandpass(waveform, fps)
+    return band_passed_spectrum(bandpass(waveform, fps), fps)
+
+
+def band_passed_spectrum(x: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`spectrum` of a waveform that is already band-passed (no second band-pass)."""
     nfft = max(fft.next_fast_len(len(x)), int(np.ceil(60.0 * fps / RESOLUTION_BPM)))
     return signal.periodogram(x, fs=fps, nfft=nfft, detrend="constant")
 
