@@ -35,6 +35,7 @@ class FileWorker:
         self.settings = dict(settings)
         self.editor = make_editor(str(settings["editor"]))
         self.host = f"{platform.node()}:{os.getpid()}"
+        self.node = _ray_node()
 
     def ready(self) -> str:
         """Where this worker runs (answers once the models are loaded)."""
@@ -43,7 +44,7 @@ class FileWorker:
     def run(self, job: Job) -> dict:
         """Filter ``job``; a record with ``status`` "done" (and the output's sha256) or "failed"
         (and a one-line ``reason``), never an exception for a bad input."""
-        record: dict = {**job.as_dict(), "status": "failed", "worker": self.host, "frames": 0}
+        record: dict = {**job.as_dict(), "status": "failed", "worker": self.host, "node": self.node, "frames": 0}
         start = time.perf_counter()
         error = _MeanSquaredError()
         try:
@@ -110,6 +111,15 @@ def _evaluate(job: Job) -> dict:
         kept = sum(abs(filtered - original) <= ERASE_TOLERANCE_BPM for original, filtered in readings.values())
         verdict = f"{kept}/{len(readings)} estimators still read the original HR (±{ERASE_TOLERANCE_BPM:g} bpm)"
     return {"hr": readings, "verdict": verdict, "psnr_db": round(result.fidelity.psnr_db, 3)}
+
+
+def _ray_node() -> str | None:
+    """The Ray node this worker runs on (None outside Ray)."""
+    try:
+        import ray
+    except ImportError:
+        return None
+    return ray.get_runtime_context().get_node_id() if ray.is_initialized() else None
 
 
 def _one_line(err: BaseException) -> str:
