@@ -11,7 +11,9 @@ import av
 import cv2
 import numpy as np
 import pytest
+from rppg_clips import write_ffv1
 
+from privacycam.cli import main
 from privacycam.errors import VideoOutputError
 from privacycam.io.video_files import VideoFileSink, VideoFileSource
 from privacycam.modes import parse_mode
@@ -147,3 +149,17 @@ def test_decodes_the_same_frames_as_opencv(evm_clip: Path) -> None:
             ok, image = cap.read()
             assert ok and np.array_equal(frame.image, image), f"frame {frame.index} differs"
     assert not cap.read()[0] and source.frames_read == 301
+
+
+def test_process_crf_sets_the_quality_of_mp4_and_is_refused_for_lossless_outputs(tmp_path, capsys):
+    clip = write_ffv1(tmp_path / "in.mkv", np.random.default_rng(0).integers(0, 255, (10, H, W, 3), dtype=np.uint8), 25.0)
+    sizes = {}
+    for crf in ("12", "40"):
+        out = tmp_path / f"out{crf}.mp4"
+        assert main(["process", str(clip), str(out), "--mode", "off", "--crf", crf, "--no-progress"]) == 0
+        sizes[crf] = out.stat().st_size
+    assert sizes["12"] > 2 * sizes["40"]
+    capsys.readouterr()
+    assert main(["process", str(clip), str(tmp_path / "out.mkv"), "--mode", "off", "--crf", "20", "--no-progress"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(errors) == 1 and "lossless" in errors[0] and not (tmp_path / "out.mkv").exists()
