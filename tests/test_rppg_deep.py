@@ -104,7 +104,7 @@ def test_plugins_are_registered() -> None:
     found = {e.name: e for e in entry_points(group="privacycam.estimators")}
     for name in NAMES:
         estimator = found[name].load()()
-        assert isinstance(estimator, Estimator) and estimator.name == name and estimator.family == "deep"
+        assert isinstance(estimator, Estimator) and estimator.name == name and estimator.family == "project"
 
 
 def test_shipped_network_reads_the_real_pulse(shipped: DeepEstimator, evm_faces) -> None:

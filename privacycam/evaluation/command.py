@@ -8,6 +8,7 @@ from pathlib import Path
 
 from privacycam.errors import PrivacyCamError
 from privacycam.evaluation.report import EvalResult, evaluate
+from privacycam.rppg.published.estimators import HELD_OUT_MODELS, PackageEstimator
 from privacycam.rppg.registry import load_estimators
 from privacycam.user_dirs import reports_dir
 
@@ -46,6 +47,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", type=Path, metavar="PATH", help="JSON summary path (default: OUT/report.json)")
     parser.add_argument("--attackers", action="store_true", help="list the installed estimators and exit")
     parser.add_argument(
+        "--held-out",
+        nargs="?",
+        const=",".join(HELD_OUT_MODELS),
+        metavar="M,N",
+        help="also run open-rppg's own models (default: every held-out family: " + ", ".join(HELD_OUT_MODELS)
+        + "); slow: each compiles for 1-3 min",
+    )
+    parser.add_argument(
         "--identity",
         action="store_true",
         help="also measure identity: dlib face-recogniser distance filtered vs original and match rate at 0.6 "
@@ -74,7 +83,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"identity report: {args.out / 'identity.json'} and {args.out / 'identity.png'}\n")
         if not _is_video(args.original):
             return 0  # photos: no pulse to compare
-    result = evaluate(args.original, args.filtered, target_bpm=args.target, estimators=names)
+    estimators = load_estimators(names)
+    if args.held_out:
+        estimators += [PackageEstimator(name.strip()) for name in args.held_out.split(",") if name.strip()]
+    result = evaluate(args.original, args.filtered, target_bpm=args.target, estimators=estimators)
     print(result.table())
     out_dir = write_report(result, args.out, args.json)
     print(f"\nreport: {args.json or out_dir / 'report.json'} and plots in {out_dir}")

@@ -9,6 +9,7 @@ renders as a terminal table and as JSON; plots live in :mod:`privacycam.evaluati
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import zip_longest
@@ -26,6 +27,21 @@ from privacycam.rppg.roi import CROP_SIZE, WINDOW_S, Box, VideoInfo, crop, open_
 
 TARGET_TOLERANCE_BPM = 3.0
 ORIGINAL_TOLERANCE_BPM = 5.0
+COMPETENCE_BPM = 6.0  # an attacker counts only where it reads the original within this of the consensus
+ON_TARGET_SHARE = 0.9  # spoof: an attacker reads the target when this share of its windows is within ±3 bpm
+ERASED_MAX_R = 0.2  # erase: an attacker lost the pulse at |r| <= this with the original waveform ...
+ERASED_MAX_SHARE = 0.15  # ... and at most this share of its windows within ±5 bpm of the original
+NOT_COUNTED_FAMILIES = ("project",)  # trained on injected pulses: they read injected pulses by construction
+LEGEND = (
+    "HR orig/filt: whole-clip heart rate (bpm) on the original/filtered clip; r: Pearson correlation of the "
+    "band-passed waveforms (filtered vs original); SNR@orig: filtered waveform's power at the original HR "
+    "vs the rest of the band; ±5 orig: share of windows within ±5 bpm of the original's; "
+)
+SPOOF_LEGEND = "MAE→T: mean |HR - target T| over windows; ±3 target: share of windows within ±3 bpm of the target; "
+COUNTED_LEGEND = (
+    f"counted: competent (reads the original within {COMPETENCE_BPM:g} bpm of the classical consensus) and "
+    "not trained by this project on injected pulses; fooled: "
+)
 SSIM_FRAMES = 30  # default: SSIM (slow) is averaged over this many evenly spaced frames; PSNR uses all
 
 
@@ -46,6 +62,8 @@ class EstimatorEval:
     within_original: float  # share of windows within ±5 bpm of the original's window HR
     target_mae: float | None = None  # windows' mean |HR - target|
     within_target: float | None = None  # share of windows within ±3 bpm of the target
+    counted: bool = True  # competent on this clip and not a project-trained estimator (see :func:`attacker_verdicts`)
+    defeated: bool = False  # spoof: reads the target; erase: lost the original pulse
     waveform_original: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)  # band-passed
     waveform_filtered: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)  # band-passed
 
@@ -100,6 +118,8 @@ class EvalResult:
                 "fidelity": asdict(self.fidelity),
                 "face_boxes": windows,  # [first frame, x, y, w, h] whenever the box changes
                 "estimators": estimators,
+                "consensus_bpm": self.consensus_bpm(),
+                "verdict": self.verdict(),
             }
         )
 
@@ -109,12 +129,14 @@ class EvalResult:
         header = ["estimator", "family", "HR orig", "HR filt", "r", "SNR@orig", "±5 orig"]
         if spoof:
             header += [f"MAE→{self.target_bpm:g}", "±3 target"]
+        header += ["counted", "fooled"]
         rows = []
         for e in self.estimators:
             row = [e.name, e.family, f"{e.hr_original:.1f}", f"{e.hr_filtered:.1f}", f"{e.pearson_r:+.2f}",
                    f"{e.snr_filtered_db:+.1f} dB", f"{e.within_original:.0%}"]
             if spoof:
                 row += [f"{e.target_mae:.1f}", f"{e.within_target:.0%}"]
+            row += ["yes" if e.counted else "no", ("yes" if e.defeated else "NO") if e.counted else "-"]
             rows.append(row)
         widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
         lines = ["  ".join(str(c).rjust(w) if i > 1 else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in [header, *rows]]
@@ -127,8 +149,71 @@ class EvalResult:
             f"fidelity: PSNR {f.psnr_db:.2f} dB, SSIM {f.ssim:.4f} (whole frames); "
             f"PSNR {f.psnr_face_db:.2f} dB, SSIM {f.ssim_face:.4f} (face box); "
             f"mean |diff| {f.mean_abs_diff:.3f}, max {f.max_abs_diff}",
+            *textwrap.wrap(self.legend(), 100),
+            self.verdict(),
         ]
         return "\n".join(lines)
+
+    def legend(self) -> str:
+        """What the table's columns mean (only those shown)."""
+        if self.target_bpm is not None:
+            fooled = f"at least {ON_TARGET_SHARE:.0%} of its windows within ±3 bpm of the target"
+            return LEGEND + SPOOF_LEGEND + COUNTED_LEGEND + fooled
+        fooled = f"|r| ≤ {ERASED_MAX_R:g} and at most {ERASED_MAX_SHARE:.0%} of its windows within ±5 bpm of the original's"
+        return LEGEND + COUNTED_LEGEND + fooled
+
+    def consensus_bpm(self) -> float | None:
+        """Median whole-clip HR of the classical estimators on the original (None without any)."""
+        return consensus_bpm(self.estimators)
+
+    def verdict(self) -> str:
+        """One line: how many counted attackers the filter defeated, held-out families apart."""
+        return verdict_line(self.estimators, self.target_bpm)
+
+
+def consensus_bpm(estimators: Sequence[EstimatorEval]) -> float | None:
+    """Median whole-clip HR of the classical estimators on the original (None without any)."""
+    readings = [e.hr_original for e in estimators if e.family == "classical"]
+    return float(np.median(readings)) if readings else None
+
+
+def attacker_verdicts(estimators: Sequence[EstimatorEval], target_bpm: float | None) -> None:
+    """Set each estimator's ``counted`` and ``defeated`` (in place).
+
+    Counted: it reads the original within ``COMPETENCE_BPM`` of the classical consensus (one that
+    cannot read the real pulse is no threat) and is not a project-trained network. Defeated:
+    spoof, at least ``ON_TARGET_SHARE`` of its windows within ±3 bpm of the target; erase, |r| with
+    the original waveform at most ``ERASED_MAX_R`` and at most ``ERASED_MAX_SHARE`` of its windows
+    within ±5 bpm of the original's.
+    """
+    consensus = consensus_bpm(estimators)
+    for e in estimators:
+        e.counted = (
+            consensus is not None
+            and e.family not in NOT_COUNTED_FAMILIES
+            and abs(e.hr_original - consensus) <= COMPETENCE_BPM
+        )
+        if target_bpm is not None:
+            e.defeated = bool(e.within_target is not None and e.within_target >= ON_TARGET_SHARE)
+        else:
+            e.defeated = bool(abs(e.pearson_r) <= ERASED_MAX_R and e.within_original <= ERASED_MAX_SHARE)
+
+
+def verdict_line(estimators: Sequence[EstimatorEval], target_bpm: float | None) -> str:
+    """``verdict: k of n competent attackers read the target ...`` with the held-out families apart."""
+    what = f"read {target_bpm:g} bpm" if target_bpm is not None else "lost the pulse"
+    counted = [e for e in estimators if e.counted]
+    parts = [f"verdict: {sum(e.defeated for e in counted)} of {len(counted)} competent attackers {what}"]
+    held_out = [e for e in counted if e.family.endswith("held-out")]
+    if held_out:
+        parts.append(f"held-out families {sum(e.defeated for e in held_out)} of {len(held_out)}")
+    missed = [e.name for e in counted if not e.defeated]
+    if missed:
+        parts.append("not fooled: " + ", ".join(missed))
+    skipped = [e.name for e in estimators if not e.counted]
+    if skipped:
+        parts.append("not counted: " + ", ".join(skipped))
+    return "; ".join(parts)
 
 
 def _finite(value: object) -> object:
@@ -197,15 +282,17 @@ class _FidelityMeter:
         return fidelity, diff_map
 
 
-def _compare(estimator: Estimator, faces_o: np.ndarray, faces_f: np.ndarray, fps: float, target: float | None) -> EstimatorEval:
-    raw_o, raw_f = estimator.waveform(faces_o, fps), estimator.waveform(faces_f, fps)
+def compare_waveforms(
+    name: str, family: str, raw_o: np.ndarray, raw_f: np.ndarray, fps: float, target: float | None
+) -> EstimatorEval:
+    """One estimator's readings of the original (``raw_o``) and filtered (``raw_f``) waveforms."""
     hr_o, hr_f = heart_rate(raw_o, fps), heart_rate(raw_f, fps)
     times, win_o = windowed_heart_rates(raw_o, fps)
     _, win_f = windowed_heart_rates(raw_f, fps)
     wave_o, wave_f = bandpass(raw_o, fps), bandpass(raw_f, fps)
     return EstimatorEval(
-        name=estimator.name,
-        family=estimator.family,
+        name=name,
+        family=family,
         hr_original=hr_o,
         hr_filtered=hr_f,
         window_times_s=times.tolist(),
@@ -254,9 +341,10 @@ def evaluate(
         meter.add(frame_o, frame_f, box)
     crops_o, crops_f = np.stack(faces_o), np.stack(faces_f)
     results = [
-        _compare(e, crops_o, crops_f, fps, target_bpm)
+        compare_waveforms(e.name, e.family, e.waveform(crops_o, fps), e.waveform(crops_f, fps), fps, target_bpm)
         for e in tqdm(chosen, desc="estimators", leave=False, disable=None)
     ]
+    attacker_verdicts(results, target_bpm)
     fidelity, diff_map = meter.result()
     return EvalResult(
         original=str(original_path),
