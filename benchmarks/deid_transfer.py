@@ -24,7 +24,7 @@ median of that distance. Filtered items without a detected face count as neither
 
     OMP_NUM_THREADS=1 python benchmarks/deid_transfer.py \\
         --test evm_face=/tmp/evm_deid.mkv --test lp_d20=/tmp/lp_d20_deid.mkv \\
-        --photos-filtered /tmp/photos_deid   # <person>/<photo stem>.png, as deid_sweep writes
+        --photos-filtered /tmp/deid/photos   # <person>/<photo stem>.png, as deid_measure.py writes
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import cv2
 import numpy as np
 import torch
 
+from privacycam.identity.classical import classical_input
 from privacycam.identity.describe import FaceDescriber
 from privacycam.identity.dlib_resnet import face_descriptors
 from privacycam.io.sources import VideoFileSource
@@ -45,13 +46,6 @@ from privacycam.io.sources import VideoFileSource
 REPO = Path(__file__).resolve().parents[1]
 DATA = (REPO / "../shared/data").resolve()
 CLIPS = ("evm_face", "lp_d3", "lp_d6", "lp_d12", "lp_d13", "lp_d14", "lp_d20")
-SIDE = 64
-
-
-def classical_input(chip_rgb: np.ndarray) -> np.ndarray:
-    """The grey, equalised 64x64 face the classical recognisers see."""
-    grey = cv2.cvtColor(chip_rgb[20:130, 20:130], cv2.COLOR_RGB2GRAY)
-    return cv2.equalizeHist(cv2.resize(grey, (SIDE, SIDE), interpolation=cv2.INTER_AREA))
 
 
 def clip_chips(path: Path, indices: set[int]) -> dict[int, np.ndarray | None]:

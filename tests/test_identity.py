@@ -159,3 +159,28 @@ def test_video_frames_are_compared_one_by_one(evm_clip: Path, tmp_path: Path) ->
     assert result.match_rate == 0.5
     plot = result.plot(tmp_path / "identity.png")
     assert plot.stat().st_size > 1000
+
+
+def test_each_recogniser_reports_match_rate_spread_and_competence(evm_clip: Path, tmp_path: Path) -> None:
+    """A lossless copy: both recognisers match every frame and the original to itself 1 s later
+    (competent); a copy with the face blanked from frame 30: no face, no match."""
+    from privacycam.identity.evaluate import evaluate_identity
+
+    cap = cv2.VideoCapture(str(evm_clip))
+    frames = [cap.read()[1] for _ in range(60)]
+    cap.release()
+    height, width = frames[0].shape[:2]
+    filtered = tmp_path / "filtered.mkv"
+    writer = cv2.VideoWriter(str(filtered), cv2.VideoWriter_fourcc(*"FFV1"), 30, (width, height))
+    for i, frame in enumerate(frames):
+        writer.write(frame if i < 30 else np.full_like(frame, 90))
+    writer.release()
+    result = evaluate_identity(evm_clip, filtered, stride=6)
+    summary = result.to_json()["recognisers"]
+    assert set(summary) == {"dlib", "lbph"}
+    for name, s in summary.items():
+        assert s["match_rate"] == 0.5, (name, s)  # frames 0-24 match, 30-54 show no face
+        assert s["competent"] and s["self_match_rate"] == 1.0, (name, s)
+        assert s["distance"]["min"] < 1e-3 and s["self_distance_median"] < s["threshold"]
+    assert "lbph  match  50.0% below 114" in result.table() and "competent" in result.table()
+

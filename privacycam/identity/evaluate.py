@@ -1,9 +1,16 @@
-"""``eval --identity``: does dlib's face recogniser still match the filtered face to the original?
+"""``eval --identity``: do face recognisers still match the filtered face to the original?
 
 For every frame (video) or photo (image file, or folders of them paired by relative
-path), the descriptor of the filtered face is compared with that of the original face:
-Euclidean distance, a match below dlib's threshold of 0.6. A filtered frame in which no
-face is found counts as not matched; frames whose original has no face are left out.
+path), the filtered face is compared with the original face by each recogniser: dlib's
+ResNet (Euclidean descriptor distance, a match below 0.6; the recogniser ``deidentify``
+is refined against) and OpenCV's LBPH (chi-square histogram distance, a match below its
+1 %-false-accept threshold on the shared identities; never seen by the edit). A filtered
+frame in which no face is found counts as not matched; frames whose original has no face
+are left out.
+
+Competence, as in the pulse report: on a video, a recogniser counts where it matches the
+original to itself one second later (at least ``COMPETENT_SELF_MATCH`` of the frames);
+a recogniser that cannot do that says nothing about the filter.
 """
 
 from __future__ import annotations
@@ -15,11 +22,39 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from privacycam.identity.describe import FaceDescriber, describe_still
-from privacycam.identity.dlib_resnet import MATCH_THRESHOLD
+from privacycam.identity.classical import LBPH_THRESHOLD, lbph_distance
+from privacycam.identity.describe import FaceDescriber
+from privacycam.identity.dlib_resnet import MATCH_THRESHOLD, face_descriptors
 from privacycam.io.sources import VideoFileSource
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+COMPETENT_SELF_MATCH = 0.9
+THRESHOLDS = {"dlib": MATCH_THRESHOLD, "lbph": LBPH_THRESHOLD}
+
+
+@dataclass
+class Readings:
+    """One recogniser's distances: filtered vs original per item (None: no face in the
+    filtered item), and (videos) original vs the original one second earlier."""
+
+    threshold: float
+    distances: list[float | None] = field(default_factory=list)
+    self_distances: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        found = np.array([d for d in self.distances if d is not None], float)
+        own = np.array(self.self_distances, float)
+        rate = float((found < self.threshold).sum() / len(self.distances)) if self.distances else None
+        self_rate = float((own < self.threshold).mean()) if len(own) else None
+        quantiles = {f"p{q}": round(float(np.percentile(found, q)), 4) for q in (5, 25, 50, 75, 95)} if len(found) else {}
+        return {
+            "threshold": self.threshold,
+            "match_rate": None if rate is None else round(rate, 4),
+            "distance": {"min": round(float(found.min()), 4), **quantiles} if len(found) else {},
+            "self_match_rate": None if self_rate is None else round(self_rate, 4),
+            "self_distance_median": round(float(np.median(own)), 4) if len(own) else None,
+            "competent": None if self_rate is None else self_rate >= COMPETENT_SELF_MATCH,
+        }
 
 
 @dataclass
@@ -36,6 +71,7 @@ class IdentityResult:
     distances: list[float | None] = field(default_factory=list)
     skipped: int = 0  # frames/photos whose original has no face
     threshold: float = MATCH_THRESHOLD
+    recognisers: dict[str, Readings] = field(default_factory=lambda: {n: Readings(t) for n, t in THRESHOLDS.items()})
 
     @property
     def compared(self) -> int:
@@ -78,6 +114,7 @@ class IdentityResult:
             "distance_mean": stat(np.mean),
             "distance_median": stat(np.median),
             "distance_min": stat(np.min),
+            "recognisers": {name: readings.summary() for name, readings in self.recognisers.items()},
             "items": [
                 {"label": label, "distance": None if d is None else round(d, 4)}
                 for label, d in zip(self.labels, self.distances)
@@ -96,6 +133,9 @@ class IdentityResult:
                 f"  no face found   {self.no_face} filtered",
                 f"  distance        mean {s['distance_mean']}  median {s['distance_median']}"
                 f"  min {s['distance_min']}",
+                "  per recogniser (competent: matches the original to itself 1 s later in >= "
+                f"{COMPETENT_SELF_MATCH:.0%} of frames)",
+                *(_recogniser_line(name, r.summary()) for name, r in self.recognisers.items()),
             ]
         )
 
@@ -129,8 +169,39 @@ class IdentityResult:
         return out
 
 
-def _distance(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
-    return None if a is None or b is None else float(np.linalg.norm(a - b))
+def _recogniser_line(name: str, s: dict[str, object]) -> str:
+    rate = "n/a" if s["match_rate"] is None else f"{100 * float(s['match_rate']):.1f}%"  # type: ignore[arg-type]
+    quartiles = s["distance"]
+    spread = f"p5 {quartiles['p5']:.3g} median {quartiles['p50']:.3g} p95 {quartiles['p95']:.3g}" if quartiles else "no face"
+    competent = {None: "competence n/a (photos)", True: "competent", False: "NOT competent: not counted"}[s["competent"]]
+    self_rate = "" if s["self_match_rate"] is None else f", self-match {100 * float(s['self_match_rate']):.0f}%"
+    return f"    {name:<5} match {rate:>6} below {s['threshold']:g}; distance {spread}{self_rate}; {competent}"
+
+
+class _Chips:
+    """Per stream: the dlib chip, descriptor and the original's item one second back."""
+
+    def __init__(self) -> None:
+        self._describer = FaceDescriber()
+
+    def close(self) -> None:
+        self._describer.close()
+
+    def read(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        chip = self._describer.chip(image)
+        return None if chip is None else (chip, face_descriptors(chip))
+
+
+def _record(result: IdentityResult, label: str, original: tuple[np.ndarray, np.ndarray],
+            filtered: tuple[np.ndarray, np.ndarray] | None, earlier: tuple[np.ndarray, np.ndarray] | None) -> None:
+    result.labels.append(label)
+    dlib = None if filtered is None else float(np.linalg.norm(original[1] - filtered[1]))
+    result.distances.append(dlib)
+    result.recognisers["dlib"].distances.append(dlib)
+    result.recognisers["lbph"].distances.append(None if filtered is None else lbph_distance(original[0], filtered[0]))
+    if earlier is not None:
+        result.recognisers["dlib"].self_distances.append(float(np.linalg.norm(earlier[1] - original[1])))
+        result.recognisers["lbph"].self_distances.append(lbph_distance(earlier[0], original[0]))
 
 
 def _photo_pairs(original: Path, filtered: Path) -> Iterator[tuple[str, Path, Path]]:
@@ -153,26 +224,38 @@ def _read_image(path: Path) -> np.ndarray:
 
 def _evaluate_photos(result: IdentityResult, original: Path, filtered: Path) -> None:
     for label, a, b in _photo_pairs(original, filtered):
-        reference = describe_still(_read_image(a))
-        if reference is None:
-            result.skipped += 1
-            continue
-        result.labels.append(label)
-        result.distances.append(_distance(reference, describe_still(_read_image(b))))
+        chips = _Chips()  # a fresh mesh per photo: no tracking between stills
+        try:
+            reference = chips.read(_read_image(a))
+            if reference is None:
+                result.skipped += 1
+                continue
+            chips.close()
+            chips = _Chips()
+            _record(result, label, reference, chips.read(_read_image(b)), None)
+        finally:
+            chips.close()
 
 
 def _evaluate_video(result: IdentityResult, original: Path, filtered: Path, stride: int) -> None:
-    with VideoFileSource(original) as src_a, VideoFileSource(filtered) as src_b:
-        with FaceDescriber() as desc_a, FaceDescriber() as desc_b:
+    chips_a, chips_b = _Chips(), _Chips()
+    try:
+        with VideoFileSource(original) as src_a, VideoFileSource(filtered) as src_b:
+            back = max(1, int(round(src_a.fps / stride)))  # items in one second
+            history: list[tuple[np.ndarray, np.ndarray] | None] = []
             for frame_a, frame_b in zip(src_a, src_b):
                 if frame_a.index % stride:
                     continue
-                reference = desc_a.describe(frame_a.image)
+                reference = chips_a.read(frame_a.image)
+                history.append(reference)
                 if reference is None:
                     result.skipped += 1
                     continue
-                result.labels.append(str(frame_a.index))
-                result.distances.append(_distance(reference, desc_b.describe(frame_b.image)))
+                earlier = history[-1 - back] if len(history) > back else None
+                _record(result, str(frame_a.index), reference, chips_b.read(frame_b.image), earlier)
+    finally:
+        chips_a.close()
+        chips_b.close()
 
 
 def evaluate_identity(original_path: str | Path, filtered_path: str | Path, stride: int = 1) -> IdentityResult:
