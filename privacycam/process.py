@@ -48,7 +48,8 @@ class ProcessResult:
     output: Path
     frames: int
     report: RunReport
-    problems: list[str]  # what the input lost (undecodable frames), one line each
+    problems: list[str]  # what went wrong reading the input (e.g. undecodable frames), one line each
+    frames_missing: int  # frames the input declares but that did not decode (truncated or corrupt)
 
 
 def process_file(
@@ -123,7 +124,7 @@ def process_file(
         raise PrivacyCamError(
             f"interrupted after {report.stats.frames_out} frames; the frames done so far are in {sink.result}"
         )
-    return ProcessResult(output_path, report.stats.frames_out, report, list(source.problems))
+    return ProcessResult(output_path, report.stats.frames_out, report, list(source.problems), source.frames_missing)
 
 
 def process_image(

@@ -26,6 +26,7 @@ ray = pytest.importorskip("ray", reason="the batch extra is not installed: pip i
 
 SETTINGS = {"editor": "auto", "seed": 0, "crf": None, "eval": False}
 GOOD = ("a.mkv", "sub/b.mkv", "c.mkv")
+BAD = ("broken.mkv", "truncated.mkv")
 FRAMES = 30
 
 
@@ -52,6 +53,8 @@ def clips(tmp_path_factory) -> Path:
     for name in GOOD:
         write_clip(folder / name)
     (folder / "broken.mkv").write_bytes(b"\x1a\x45\xdf\xa3" + b"not a video" * 200)
+    whole = write_clip(folder / "truncated.mkv").read_bytes()
+    (folder / "truncated.mkv").write_bytes(whole[: len(whole) * 6 // 10])  # decodes in part
     return folder
 
 
@@ -78,27 +81,28 @@ def leftovers(folder: Path) -> list[str]:
 def test_batch_matches_process_and_reports_the_corrupt_file(ray_cluster, clips, expected, tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["batch", str(clips), str(out), "--mode", "spoof-hr", "90", "--workers", "2", "--no-progress"])
-    assert code == 1  # one file failed
-    assert outputs(out) == expected  # byte-identical to `privacycam process`, broken.mkv not written
+    assert code == 1  # some files failed
+    assert outputs(out) == expected  # byte-identical to `privacycam process`; nothing written for the bad files
     report = json.loads((out / "batch_report.json").read_text())
-    assert report["summary"]["done"] == 3 and report["summary"]["failed"] == 1
-    broken = next(r for r in report["files"] if r["input"].endswith("broken.mkv"))
-    assert broken["status"] == "failed" and "cannot be decoded" in broken["reason"] and "\n" not in broken["reason"]
+    assert report["summary"]["done"] == 3 and report["summary"]["failed"] == 2
+    reasons = {Path(r["input"]).name: r.get("reason", "") for r in report["files"] if r["status"] == "failed"}
+    assert "cannot be decoded" in reasons["broken.mkv"] and "frames could not be decoded" in reasons["truncated.mkv"]
+    assert not any("\n" in reason for reason in reasons.values())
     good = [r for r in report["files"] if r["status"] == "done"]
     assert all(r["frames"] == FRAMES and r["psnr_db"] > 30 and r["sha256"] for r in good)
     assert len({r["worker"] for r in good}) == 2  # both workers took files
-    assert (out / "batch_report.csv").read_text().count("\n") == 5
-    assert "3 done, 0 already done, 1 failed" in capsys.readouterr().out
-    # rerun: everything done is skipped, the broken file is retried (and fails again)
+    assert (out / "batch_report.csv").read_text().count("\n") == 6
+    assert "3 done, 0 already done, 2 failed" in capsys.readouterr().out
+    # rerun: everything done is skipped, the bad files are retried (and fail again)
     assert main(["batch", str(clips), str(out), "--mode", "spoof-hr", "90", "--workers", "2", "--no-progress"]) == 1
-    assert "0 done, 3 already done, 1 failed" in capsys.readouterr().out
+    assert "0 done, 3 already done, 2 failed" in capsys.readouterr().out
     assert outputs(out) == expected and not leftovers(out)
 
 
 def test_interrupted_run_leaves_no_partial_output_and_resumes(ray_cluster, clips, expected, tmp_path):
     out = tmp_path / "out"
     jobs = find_jobs(clips, out, "spoof-hr", 90.0, "*.mkv", None)
-    jobs = [job for job in jobs if job.input.name != "broken.mkv"]
+    jobs = [job for job in jobs if job.input.name not in BAD]
 
     def ctrl_c(record: dict) -> None:
         raise KeyboardInterrupt
@@ -117,7 +121,7 @@ def test_interrupted_run_leaves_no_partial_output_and_resumes(ray_cluster, clips
 
 def test_killed_worker_is_replaced_and_its_file_retried(ray_cluster, clips, expected, tmp_path):
     out = tmp_path / "out"
-    jobs = [job for job in find_jobs(clips, out, "spoof-hr", 90.0, None, None) if job.input.name != "broken.mkv"]
+    jobs = [job for job in find_jobs(clips, out, "spoof-hr", 90.0, None, None) if job.input.name not in BAD]
     runner = BatchRunner(jobs, SETTINGS, Ledger(out / LEDGER_NAME), workers=2, progress=False)
     thread = threading.Thread(target=runner.run)
     thread.start()

@@ -21,6 +21,7 @@ from privacycam.process import process_file
 from privacycam.stream.pipeline import ProcessedFrame
 
 SPOOF_TOLERANCE_BPM = 3.0  # an estimator "reads the target" within this (as privacycam eval's ±3 share)
+MISSING_FRAMES_TOLERANCE = 0.01  # share of declared frames that may be absent from an intact file
 ERASE_TOLERANCE_BPM = 5.0  # an estimator "still reads the original" within this (eval's ±5 share)
 
 
@@ -53,9 +54,9 @@ class FileWorker:
                 job.input, job.output, job.parsed_mode(), self.editor, seed=int(self.settings["seed"]),
                 progress=False, on_frame=error.add, crf=self.settings.get("crf"),
             )
-            if result.problems:
+            if _damaged(result.frames, result.frames_missing):
                 job.output.unlink(missing_ok=True)
-                raise _InputDamaged(result.problems[0])
+                raise _InputDamaged(result.problems[-1])
             seconds = time.perf_counter() - start
             stats = result.report.stats
             record.update(
@@ -74,6 +75,12 @@ class FileWorker:
             partial_path(job.output).unlink(missing_ok=True)
             record.update(reason=_one_line(err), seconds=round(time.perf_counter() - start, 3))
         return record
+
+
+def _damaged(frames: int, missing: int) -> bool:
+    """More frames missing than a container's declared count can be off by (its duration
+    times the frame rate, rounded): the input is truncated or corrupt."""
+    return missing > max(1, MISSING_FRAMES_TOLERANCE * (frames + missing))
 
 
 class _InputDamaged(Exception):
