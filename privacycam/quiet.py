@@ -61,6 +61,7 @@ class StderrFilter:
         sys.stderr.flush()
         self._terminal = os.dup(2)
         read_end, write_end = os.pipe()
+        self._pipe = os.fstat(write_end).st_ino
         os.dup2(write_end, 2)
         os.close(write_end)
         self._read_end = read_end
@@ -83,7 +84,8 @@ class StderrFilter:
         if self._terminal < 0:
             return
         sys.stderr.flush()
-        os.dup2(self._terminal, 2)  # closes the pipe's last write end: the reader sees EOF
+        if os.fstat(2).st_ino == self._pipe:  # unless someone else has replaced descriptor 2 since
+            os.dup2(self._terminal, 2)  # closes the pipe's last write end: the reader sees EOF
         self._thread.join(timeout=2.0)
         os.close(self._terminal)
         self._terminal = -1

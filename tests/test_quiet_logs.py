@@ -46,3 +46,18 @@ def _run(*flags: str) -> str:
 def test_descriptor_two_is_filtered_unless_verbose() -> None:
     assert _run() == "privacycam: kept\n"
     assert "W0000" in _run("-v")
+
+
+def test_a_later_owner_of_descriptor_two_keeps_it_at_exit(tmp_path) -> None:
+    # as pytest's fd capture does: descriptor 2 is replaced after the filter started
+    log = tmp_path / "captured.txt"
+    code = (
+        "import atexit, os, sys\n"
+        "atexit.register(lambda: os.write(2, b'written at exit\\n'))  # runs after the filter's close\n"
+        "from privacycam.quiet import silence_third_party_logs\n"
+        "silence_third_party_logs()\n"
+        f"fd = os.open({str(log)!r}, os.O_WRONLY | os.O_CREAT)\n"
+        "os.dup2(fd, 2)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and log.read_text() == "written at exit\n"
