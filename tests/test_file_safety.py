@@ -71,7 +71,7 @@ def _empty(path: Path) -> None:
         (_corrupt, "corrupt.mp4", "looks like an MP4/MOV file but cannot be decoded"),
         (_truncated, "truncated.mp4", "looks like an MP4/MOV file but cannot be decoded: it is truncated"),
         (_zero_frames, "empty.avi", "no decodable frames"),
-        (_not_a_video, "notes.mp4", "is not a video file that OpenCV/FFmpeg can read"),
+        (_not_a_video, "notes.mp4", "is not a video file that FFmpeg can read"),
         (_empty, "zero-bytes.mkv", "is empty (0 bytes)"),
     ],
 )
