@@ -127,7 +127,7 @@ def bench_size(
     from privacycam.stream.runner import StreamRunner
 
     settings = settings or {}
-    erase_method = "flatten" if settings.get("erase_flatten") else "predict"
+    erase_method = "flatten" if settings.get("erase_flatten") else "predict"  # the editor side of both flatten methods
     width, height = size
     frames = int(seconds * 30)
     # 1) per-stage timings, frames back to back, planner in its worker thread as live

@@ -77,8 +77,9 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
         "--erase-method",
         choices=ERASE_METHODS,
         default=DEFAULT_ERASE_METHOD,
-        help="erase: predict (cancel the pulse predicted from past frames) or flatten (hold every skin cell "
-        f"at its slow baseline each frame, no prediction) (default: {DEFAULT_ERASE_METHOD})",
+        help="erase: predict (cancel the pulse predicted from past frames), flatten (hold every skin cell "
+        "at its slow baseline each frame, no prediction) or flatten-boxes (also carry on the skin the opposite of "
+        "what the pixels around it show in the pulse band) (default: " + DEFAULT_ERASE_METHOD + ")",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the target pulse and dithering")
 
@@ -97,9 +98,9 @@ def pipeline_settings(args: argparse.Namespace) -> dict[str, float | None]:
     halo = getattr(args, "halo", DEFAULT_HALO_STRENGTH)
     if halo < 0:
         raise PrivacyCamError(f"--halo must be 0 (skin only) or more, got {halo:g}")
-    flatten = getattr(args, "erase_method", DEFAULT_ERASE_METHOD) == "flatten"
+    method = getattr(args, "erase_method", DEFAULT_ERASE_METHOD)
     return {"refine_steps": steps, "refine_budget_ms": budget, "refine_min_psnr_db": floor or None, "halo_strength": halo,
-            "erase_flatten": flatten}
+            "erase_flatten": method.startswith("flatten"), "erase_flatten_boxes": method == "flatten-boxes"}
 
 
 def mode_from_args(values: list[str]) -> Mode:
@@ -135,7 +136,7 @@ def make_editor(name: str, erase_method: str = DEFAULT_ERASE_METHOD):
     from privacycam.editors.learned import LearnedEditor
     from privacycam.editors.spectral import SpectralEditor
 
-    if erase_method == "flatten":  # it removes the pulse every frame: no editor's own cancellation on top
+    if erase_method.startswith("flatten"):  # it removes the pulse every frame: no editor's own cancellation on top
         erase = SpectralEditor(cancel_gain=0.0)
         spoof = {"auto": LearnedEditor, "learned": LearnedEditor, "spectral": SpectralEditor}.get(name)
         if spoof is not None:

@@ -96,7 +96,8 @@ def process_file(
         refine_min_psnr_db=refine_min_psnr_db,
         refine_attackers=refine_attackers,
         halo_strength=halo_strength,
-        erase_flatten=erase_method == "flatten",
+        erase_flatten=erase_method.startswith("flatten"),
+        erase_flatten_boxes=erase_method == "flatten-boxes",
     )
     editor = make_editor(editor_name, erase_method) if isinstance(editor_name, str) else editor_name
     pipeline = FilterPipeline(editor, mode, config)

@@ -49,3 +49,19 @@ def test_changes_are_capped_and_only_on_skin() -> None:
     assert np.abs(edits[25][:, :4]).max() == 4.0
     flattener.reset()
     assert np.abs(flattener.edit(_frames(level[:1])[0], skin)).max() == 0.0  # a reset starts from the frame itself
+
+
+def test_box_offset_holds_the_box_mean_at_its_baseline() -> None:
+    # a box 40 % skin whose non-skin part flickers in the pulse band; the skin is already flat
+    flattener = ColourFlattener(cap=10.0, boxes=True)
+    t = np.arange(450) / FPS
+    around = 100.0 + 1.5 * np.sin(2 * np.pi * 1.3 * t)
+    skin, share = np.full(3, 150.0), 0.4
+    box_means = []
+    for value in around:
+        box = share * skin + (1 - share) * value
+        offset = flattener.box_offset(np.stack([skin, np.full(3, box)]), np.array([1.0, share]))
+        box_means.append(box + share * offset[1])  # the offset is spread over the box's skin
+    before = bandpass((share * 150.0 + (1 - share) * around)[150:], FPS).std()
+    after = bandpass(np.asarray(box_means)[150:], FPS).std()
+    assert after < 0.1 * before

@@ -30,14 +30,35 @@ def cell_colours(crop: np.ndarray, skin: np.ndarray, grid: int) -> tuple[np.ndar
 class ColourFlattener:
     """Per-frame grid edit that flattens every skin cell's colour to its slow baseline."""
 
-    def __init__(self, grid: int = 8, fps: float = 30.0, baseline_s: float = 1.5, cap: float = 4.0, min_cover: float = 0.3) -> None:
-        self.grid, self.cap, self.min_cover = grid, cap, min_cover
+    def __init__(
+        self, grid: int = 8, fps: float = 30.0, baseline_s: float = 1.5, cap: float = 4.0, min_cover: float = 0.3, boxes: bool = False
+    ) -> None:
+        self.grid, self.cap, self.min_cover, self.boxes = grid, cap, min_cover, boxes
         self.alpha = 1.0 - math.exp(-1.0 / (baseline_s * fps))
         self._stages: list[np.ndarray] | None = None
+        self._around: list[np.ndarray] | None = None
 
     def reset(self) -> None:
         """Forget the baselines (a new face, a cut, a frame-size change)."""
-        self._stages = None
+        self._stages = self._around = None
+
+    def box_offset(self, colours: np.ndarray, shares: np.ndarray) -> np.ndarray:
+        """(3,) even skin offset that holds the attacker boxes' non-skin part at its baseline.
+
+        ``colours`` (V, 3): the skin's mean colour, then each attacker box's; ``shares`` (V,): the
+        skin's share of each. The pixels around the skin (eyes, hair, background) cannot change,
+        but their colour in the pulse band reaches every box an attacker averages: the skin
+        carries its opposite, the mean of what each box needs, capped like the cells.
+        """
+        skin, boxes, share = colours[0], colours[1:], np.clip(shares[1:, None], 0.05, 0.95)
+        around = (boxes - share * skin) / (1.0 - share)  # (V-1, 3): the non-skin colour of each box
+        if self._around is None:
+            self._around = [around.copy(), around.copy()]
+        first, second = self._around
+        first += self.alpha * (around - first)
+        second += self.alpha * (first - second)
+        needed = -(1.0 - share) / share * (around - second)
+        return np.clip(needed.mean(axis=0), -self.cap, self.cap)
 
     def edit(self, crop: np.ndarray, skin: np.ndarray) -> np.ndarray:
         """The (g, g, 3) change that moves this frame's skin cells to their baselines."""

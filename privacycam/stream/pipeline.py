@@ -62,6 +62,7 @@ class PipelineConfig:
     planner_niceness: int = PLANNER_NICENESS  # live: the planner thread yields the cores to the frames (0: same priority)
     halo_strength: float = DEFAULT_HALO_STRENGTH  # spoof-hr: the skin's target on the pixels around it, x this (0: skin only)
     erase_flatten: bool = False  # erase: hold each skin cell to its slow baseline every frame (privacycam.editors.flatten)
+    erase_flatten_boxes: bool = False  # ... and carry on the skin the opposite of the attacker boxes' non-skin pulse band
 
 
 @dataclass
@@ -120,7 +121,9 @@ class FilterPipeline:
         self._target = spoof_target(mode, self.config.fps, self.config.seed)
         self._decoy = DecoyNoise(fps=self.config.fps, seed=self.config.seed + 1)
         self._rounder = StochasticRounder(seed=self.config.seed)
-        self._flattener = ColourFlattener(fps=self.config.fps) if self.config.erase_flatten else None
+        self._flattener = (
+            ColourFlattener(fps=self.config.fps, boxes=self.config.erase_flatten_boxes) if self.config.erase_flatten else None
+        )
         self._halo_gain = HaloGain(self.config.halo_strength)
         self._shape: tuple[int, ...] | None = None
         self._since_submit = 0
@@ -313,6 +316,9 @@ class FilterPipeline:
         grid_edit = self._planned_edit(timestamp, drive, seam)
         if self._flattener is not None:
             grid_edit = grid_edit + self._flattened(crop, canonical_skin, grid_edit.shape, mode)
+            if mode.erase and self._flattener.boxes:
+                colours, shares = attacker_views(image, box, mask)
+                grid_edit = grid_edit + self._flattener.box_offset(colours, shares).astype(np.float32)
         undriven = self._planned_edit(timestamp, 0.0, seam) if halo else None  # the plan without its target
         if "face" in regions:  # identity edits cover eyes, brows and lips too
             mask = face_mask(face.landmarks, box)
