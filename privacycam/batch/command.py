@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, help="parallel workers (default: the cluster's CPUs)")
     parser.add_argument("--address", help="join this Ray cluster (e.g. auto, or HEAD_IP:6379); default: start a local one")
     parser.add_argument("--eval", action="store_true", help="also run every rPPG estimator on each original and output")
-    parser.add_argument("--editor", default="auto", help="auto | learned | spectral (default: auto)")
+    parser.add_argument("--editor", default="auto", choices=("auto", "learned", "spectral"), help="pulse editor (default: auto)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the edit (default: 0)")
     add_crf_argument(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
