@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from privacycam.batch.jobs import find_jobs
+from privacycam.batch.jobs import Job, check_outputs_distinct, find_jobs
 from privacycam.batch.ledger import LEDGER_NAME, Ledger, file_sha256
 from privacycam.batch.runner import BatchRunner
 from privacycam.cli import main
@@ -175,3 +175,11 @@ def test_ledger_skips_only_unchanged_outputs_made_with_the_same_settings(tmp_pat
     assert not again.is_done(output, {**SETTINGS, "seed": 1})
     output.write_bytes(b"edited since")
     assert not again.is_done(output, SETTINGS)
+
+
+def test_two_jobs_writing_one_output_or_over_an_input_are_refused_before_any_work(tmp_path):
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    with pytest.raises(PrivacyCamError, match="would both write"):
+        check_outputs_distinct([Job(a, tmp_path / "o.mkv", "erase"), Job(b, tmp_path / "o.mkv", "erase")])
+    with pytest.raises(PrivacyCamError, match="never overwrites its input"):
+        check_outputs_distinct([Job(a, b, "erase"), Job(b, tmp_path / "o.mkv", "erase")])

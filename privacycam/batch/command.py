@@ -6,10 +6,10 @@ import argparse
 import time
 from pathlib import Path
 
-from privacycam.batch.jobs import find_jobs
+from privacycam.batch.jobs import check_outputs_distinct, find_jobs
 from privacycam.batch.ledger import LEDGER_NAME, Ledger
 from privacycam.batch.report import summary_table, write_report
-from privacycam.batch.runner import BatchRunner, check_outputs_distinct
+from privacycam.batch.runner import BatchRunner
 from privacycam.errors import PrivacyCamError
 from privacycam.process import add_crf_argument
 

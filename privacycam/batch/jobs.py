@@ -87,6 +87,19 @@ def read_manifest(path: Path, out_dir: Path, mode: str | None, target: float | N
     return jobs
 
 
+def check_outputs_distinct(jobs: list[Job]) -> None:
+    """Two jobs writing the same output, or a job overwriting an input, is an error before any work."""
+    seen: dict[Path, Path] = {}
+    inputs = {job.input.resolve() for job in jobs}
+    for job in jobs:
+        output = job.output.resolve()
+        if output in inputs:
+            raise PrivacyCamError(f"{job.output} is also an input; privacycam never overwrites its input")
+        if output in seen:
+            raise PrivacyCamError(f"{seen[output]} and {job.input} would both write {job.output}")
+        seen[output] = job.input
+
+
 def _output_path(path: Path, suffix: str | None) -> Path:
     """``path`` with ``suffix``, or with .mkv when its own suffix cannot be written."""
     if suffix:

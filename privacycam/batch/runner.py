@@ -17,7 +17,7 @@ from tqdm import tqdm
 from privacycam.batch.jobs import Job
 from privacycam.batch.ledger import Ledger
 from privacycam.batch.worker import FileWorker
-from privacycam.errors import DependencyMissingError, PrivacyCamError
+from privacycam.errors import DependencyMissingError
 from privacycam.io.video_files import partial_path, temporaries
 
 MAX_ATTEMPTS = 2  # a file whose worker died is tried once more on a fresh worker
@@ -171,16 +171,3 @@ def _remove_leftovers(output: Path) -> None:
 def _first_line(err: BaseException) -> str:
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     return lines[-1] if lines else type(err).__name__
-
-
-def check_outputs_distinct(jobs: list[Job]) -> None:
-    """Two jobs writing the same output, or a job overwriting an input, is an error before any work."""
-    seen: dict[Path, Path] = {}
-    inputs = {job.input.resolve() for job in jobs}
-    for job in jobs:
-        output = job.output.resolve()
-        if output in inputs:
-            raise PrivacyCamError(f"{job.output} is also an input; privacycam never overwrites its input")
-        if output in seen:
-            raise PrivacyCamError(f"{seen[output]} and {job.input} would both write {job.output}")
-        seen[output] = job.input
