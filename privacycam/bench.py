@@ -127,11 +127,10 @@ def bench_size(
     from privacycam.stream.runner import StreamRunner
 
     settings = settings or {}
-    erase_method = "flatten" if settings.get("erase_flatten") else "predict"  # the editor side of both flatten methods
     width, height = size
     frames = int(seconds * 30)
     # 1) per-stage timings, frames back to back, planner in its worker thread as live
-    pipeline = FilterPipeline(make_editor(editor_name, erase_method), mode, PipelineConfig(fps=30.0, **settings))
+    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0, **settings))
     stages: dict[str, list[float]] = {}
     cpu0, wall0 = _cpu_seconds(), time.perf_counter()
     for frame in SyntheticSource(width, height, 30.0, frames=frames + warmup):
@@ -152,7 +151,7 @@ def bench_size(
         "planner_runs": stats.plans_made,
     }
     # 2) live: paced 30 fps source → runner → sink; end-to-end added latency and drops
-    pipeline = FilterPipeline(make_editor(editor_name, erase_method), mode, PipelineConfig(fps=30.0, **settings))
+    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0, **settings))
     source = _StampedSource(SyntheticSource(width, height, 30.0, frames=frames + warmup, realtime=True))
     sink = _NullSink()
     runner = StreamRunner(source, pipeline, sink)

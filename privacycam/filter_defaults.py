@@ -10,6 +10,3 @@ DEFAULT_MIN_PSNR_DB = 43.0  # PSNR floor of the largest attacker box (whole fram
 ON_FAILURE = ("passthrough", "blur", "freeze")
 # Privacy first without stalling the call: see FilterPipeline._failed for the reasoning.
 DEFAULT_ON_FAILURE = "freeze"
-# erase: cancel the pulse predicted from past frames, or hold the skin at its slow baseline every frame
-ERASE_METHODS = ("predict", "flatten", "flatten-boxes")
-DEFAULT_ERASE_METHOD = "predict"

@@ -83,7 +83,7 @@ def build_live_stream(args: argparse.Namespace) -> StreamRunner:
     config = PipelineConfig(
         fps=source.fps, on_failure=settings.on_failure, seed=getattr(args, "seed", 0), **pipeline_settings(args)
     )
-    pipeline = FilterPipeline(make_editor(getattr(args, "editor", "auto"), getattr(args, "erase_method", "predict")), mode, config)
+    pipeline = FilterPipeline(make_editor(getattr(args, "editor", "auto")), mode, config)
     runner = StreamRunner(source, pipeline, TeeSink(*sinks), stats_every_s=2.0 if getattr(args, "stats", False) else None)
     log.info(
         "PrivacyCam live: camera %s %dx%d@%g, mode %s, editor %s (%s)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from privacycam.errors import PrivacyCamError
-from privacycam.filter_defaults import DEFAULT_ERASE_METHOD, DEFAULT_MIN_PSNR_DB, DEFAULT_ON_FAILURE, ERASE_METHODS, ON_FAILURE
+from privacycam.filter_defaults import DEFAULT_MIN_PSNR_DB, DEFAULT_ON_FAILURE, ON_FAILURE
 from privacycam.modes import Mode, parse_mode
 from privacycam.stream.halo import DEFAULT_HALO_STRENGTH
 
@@ -73,14 +73,6 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
         "pulse), blur (face box under a still mosaic), freeze (repeat the last protected frame for up to 1 s, "
         f"then blur) (default: {DEFAULT_ON_FAILURE})",
     )
-    parser.add_argument(
-        "--erase-method",
-        choices=ERASE_METHODS,
-        default=DEFAULT_ERASE_METHOD,
-        help="erase: predict (cancel the pulse predicted from past frames), flatten (hold every skin cell "
-        "at its slow baseline each frame, no prediction) or flatten-boxes (also carry on the skin the opposite of "
-        "what the pixels around it show in the pulse band) (default: " + DEFAULT_ERASE_METHOD + ")",
-    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the target pulse and dithering")
 
 
@@ -98,9 +90,7 @@ def pipeline_settings(args: argparse.Namespace) -> dict[str, float | None]:
     halo = getattr(args, "halo", DEFAULT_HALO_STRENGTH)
     if halo < 0:
         raise PrivacyCamError(f"--halo must be 0 (skin only) or more, got {halo:g}")
-    method = getattr(args, "erase_method", DEFAULT_ERASE_METHOD)
-    return {"refine_steps": steps, "refine_budget_ms": budget, "refine_min_psnr_db": floor or None, "halo_strength": halo,
-            "erase_flatten": method.startswith("flatten"), "erase_flatten_boxes": method == "flatten-boxes"}
+    return {"refine_steps": steps, "refine_budget_ms": budget, "refine_min_psnr_db": floor or None, "halo_strength": halo}
 
 
 def mode_from_args(values: list[str]) -> Mode:
@@ -123,28 +113,22 @@ def mode_from_args(values: list[str]) -> Mode:
     return parse_mode(values[0], bpm)
 
 
-def make_editor(name: str, erase_method: str = DEFAULT_ERASE_METHOD):
+def make_editor(name: str):
     """The pulse editor named on the command line, combined with the de-identification
     editor for ``deidentify`` modes.
 
     ``auto`` is the editor that measures best with refine on, per mode (docs/benchmarks.md,
     "Erase"): today the learned one for spoof-hr, the spectral one
-    for erase. ``erase_method="flatten"``: erase plans the spectral editor's decoy only (the
-    pipeline's flattener removes the pulse every frame).
+    for erase.
     """
     from privacycam.editors.composite import ByModeEditor, with_identity
     from privacycam.editors.learned import LearnedEditor
     from privacycam.editors.spectral import SpectralEditor
 
-    if erase_method.startswith("flatten"):  # it removes the pulse every frame: no editor's own cancellation on top
-        erase = SpectralEditor(cancel_gain=0.0)
-        spoof = {"auto": LearnedEditor, "learned": LearnedEditor, "spectral": SpectralEditor}.get(name)
-        if spoof is not None:
-            return with_identity(ByModeEditor(spoof=spoof(), erase=erase))
-    elif name == "auto":
+    if name == "auto":
         return with_identity(ByModeEditor(spoof=LearnedEditor(), erase=SpectralEditor()))
-    elif name == "learned":
+    if name == "learned":
         return with_identity(LearnedEditor())
-    elif name == "spectral":
+    if name == "spectral":
         return with_identity(SpectralEditor())
     raise PrivacyCamError(f"unknown editor {name!r}: choose auto, learned or spectral")

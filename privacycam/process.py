@@ -29,7 +29,6 @@ from privacycam.io.video_files import CODECS, VideoFileSink, VideoFileSource
 from privacycam.modes import Mode
 from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
 from privacycam.pulse.waveform import WaveformTarget
-from privacycam.filter_defaults import DEFAULT_ERASE_METHOD
 from privacycam.options import DEFAULT_REFINE_STEPS, add_filter_arguments, make_editor, mode_from_args, pipeline_settings
 from privacycam.stream.halo import DEFAULT_HALO_STRENGTH
 from privacycam.stream.pipeline import DEFAULT_ON_FAILURE, FilterPipeline, PipelineConfig, ProcessedFrame
@@ -67,7 +66,6 @@ def process_file(
     refine_attackers: tuple[str, ...] = REFINE_ATTACKERS,
     halo_strength: float = DEFAULT_HALO_STRENGTH,
     crf: int | None = None,
-    erase_method: str = DEFAULT_ERASE_METHOD,
 ) -> ProcessResult:
     """Filter ``source_path`` into ``output_path`` (lossless when it ends in .mkv/.avi;
     H.264 for .mp4 and VP9 for .webm at quality ``crf``, None: the codec's default).
@@ -77,8 +75,7 @@ def process_file(
     ``refine_steps``: Privacy-Phys refine steps per plan, all taken (nothing is live);
     ``refine_min_psnr_db``: the PSNR floor of the largest attacker box that refine keeps (None: none);
     ``refine_attackers``: the differentiable estimators refine works against;
-    ``halo_strength``: spoof-hr's target on the pixels around the skin (0: skin only);
-    ``erase_method``: ``predict`` or ``flatten`` (see ``--erase-method``).
+    ``halo_strength``: spoof-hr's target on the pixels around the skin (0: skin only).
     """
     source_path, output_path = Path(source_path), Path(output_path)
     if output_path.resolve() == source_path.resolve():
@@ -96,10 +93,8 @@ def process_file(
         refine_min_psnr_db=refine_min_psnr_db,
         refine_attackers=refine_attackers,
         halo_strength=halo_strength,
-        erase_flatten=erase_method.startswith("flatten"),
-        erase_flatten_boxes=erase_method == "flatten-boxes",
     )
-    editor = make_editor(editor_name, erase_method) if isinstance(editor_name, str) else editor_name
+    editor = make_editor(editor_name) if isinstance(editor_name, str) else editor_name
     pipeline = FilterPipeline(editor, mode, config)
     total = getattr(source, "frame_count", None) or None
     bar = tqdm(total=total, unit="frame", desc="processing", disable=None if progress else True, leave=False)
@@ -206,7 +201,6 @@ def run(args: argparse.Namespace) -> int:
         refine_attackers=attackers,
         halo_strength=settings["halo_strength"],
         crf=args.crf,
-        erase_method=args.erase_method,
     )
     stats = result.report.stats
     times = np.asarray(result.report.frame_times_ms)

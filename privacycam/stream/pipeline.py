@@ -21,7 +21,6 @@ from privacycam.face.skin_mask import face_mask, skin_mask
 from privacycam.filter_defaults import DEFAULT_ON_FAILURE, ON_FAILURE
 from privacycam.frames import Frame, as_bgr
 from privacycam.modes import Mode
-from privacycam.editors.flatten import ColourFlattener
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.waveform import spoof_target
 from privacycam.stream.dither import StochasticRounder
@@ -61,8 +60,6 @@ class PipelineConfig:
     refine_attackers: tuple[str, ...] = REFINE_ATTACKERS  # the differentiable estimators refine works against
     planner_niceness: int = PLANNER_NICENESS  # live: the planner thread yields the cores to the frames (0: same priority)
     halo_strength: float = DEFAULT_HALO_STRENGTH  # spoof-hr: the skin's target on the pixels around it, x this (0: skin only)
-    erase_flatten: bool = False  # erase: hold each skin cell to its slow baseline every frame (privacycam.editors.flatten)
-    erase_flatten_boxes: bool = False  # ... and carry on the skin the opposite of the attacker boxes' non-skin pulse band
 
 
 @dataclass
@@ -121,9 +118,6 @@ class FilterPipeline:
         self._target = spoof_target(mode, self.config.fps, self.config.seed)
         self._decoy = DecoyNoise(fps=self.config.fps, seed=self.config.seed + 1)
         self._rounder = StochasticRounder(seed=self.config.seed)
-        self._flattener = (
-            ColourFlattener(fps=self.config.fps, boxes=self.config.erase_flatten_boxes) if self.config.erase_flatten else None
-        )
         self._halo_gain = HaloGain(self.config.halo_strength)
         self._shape: tuple[int, ...] | None = None
         self._since_submit = 0
@@ -314,11 +308,6 @@ class FilterPipeline:
             regions.add(self._previous_plan.region)
             self._seam_frames += 1
         grid_edit = self._planned_edit(timestamp, drive, seam)
-        if self._flattener is not None:
-            grid_edit = grid_edit + self._flattened(crop, canonical_skin, grid_edit.shape, mode)
-            if mode.erase and self._flattener.boxes:
-                colours, shares = attacker_views(image, box, mask)
-                grid_edit = grid_edit + self._flattener.box_offset(colours, shares).astype(np.float32)
         undriven = self._planned_edit(timestamp, 0.0, seam) if halo else None  # the plan without its target
         if "face" in regions:  # identity edits cover eyes, brows and lips too
             mask = face_mask(face.landmarks, box)
@@ -346,14 +335,6 @@ class FilterPipeline:
             self._halo_gain.observe(4.0 * float(np.square(change, dtype=np.int32).sum()) / image.size)
         timings["composite"] = _ms(t)
         return ProcessedFrame(out, True, box=box, mask=mask, halo_box=halo_box, halo=weights, timings_ms=timings)
-
-    def _flattened(self, crop: np.ndarray, skin: np.ndarray, shape: tuple[int, ...], mode: Mode) -> np.ndarray:
-        """Erase: this frame's change that holds the skin cells at their baselines (else none)."""
-        if not mode.erase:
-            self._flattener.reset()
-            return np.zeros(shape, np.float32)
-        flat = self._flattener.edit(crop, skin)
-        return flat if flat.shape == shape else cv2.resize(flat, shape[1::-1], interpolation=cv2.INTER_LINEAR)
 
     def _planned_edit(self, timestamp: float, drive: float, seam: float | None) -> np.ndarray:
         """The current plan's grid edit at ``drive``, cross-faded with the previous plan's at
@@ -427,8 +408,6 @@ class FilterPipeline:
         self._last_face = None
         self._last_box = None
         self._fail_since = self._held = None
-        if self._flattener is not None:
-            self._flattener.reset()
 
     def _finish(self, start: float, frame: Frame, result: ProcessedFrame) -> ProcessedFrame:
         elapsed = _ms(start)
