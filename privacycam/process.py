@@ -176,10 +176,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _check_output_suffix(source: Path, output: Path) -> None:
+    """Refuse an output this kind of input cannot be written as, before any model loads."""
+    photo = source.suffix.lower() in IMAGE_SUFFIXES
+    allowed = sorted(IMAGE_SUFFIXES) if photo else sorted(CODECS)
+    if output.suffix.lower() not in allowed:
+        kind = "photo" if photo else "video"
+        raise PrivacyCamError(f"cannot write the {kind} as {output.name}: end OUT in one of {', '.join(allowed)}")
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.mode:
         raise PrivacyCamError("process needs --mode (off, erase or spoof-hr BPM)")
     mode = mode_from_args(args.mode)
+    _check_output_suffix(args.input, args.output)
     if args.input.suffix.lower() in IMAGE_SUFFIXES:
         still = process_image(args.input, args.output, mode, args.editor, args.seed)
         print(f"wrote {args.output} (still photo, mode {mode.label()}): {'protected' if still.protected else still.reason}")

@@ -46,3 +46,17 @@ def test_a_heart_rate_for_a_mode_without_one_is_rejected_before_the_camera(capsy
     assert main(["--mode", "erase", "90", "--camera", "/nonexistent/video9"]) == 2
     err = capsys.readouterr().err
     assert "mode 'erase' takes no heart rate" in err and "--mode spoof-hr 90" in err and "camera" not in err.split("heart rate")[0]
+
+
+def test_an_unknown_output_extension_fails_before_any_model_loads(tmp_path) -> None:
+    clip = tmp_path / "in.mp4"
+    clip.write_bytes(b"not read: the output is refused first")
+    code = "\n".join([
+        "import sys",
+        "from privacycam.cli import main",
+        f"code = main(['process', {str(clip)!r}, {str(tmp_path / 'out.xyz')!r}, '--mode', 'erase'])",
+        "print('onnxruntime' in sys.modules, code)",
+    ])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "2"], done.stdout + done.stderr  # ONNX Runtime (the models) never loaded
+    assert "end OUT in one of .avi, .mkv, .mp4, .webm" in done.stderr
