@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 
 import cv2
@@ -121,8 +122,8 @@ def test_camera_busy_at_start_is_one_clear_error(tmp_path):
     with pytest.raises(VideoInputError, match="opened but delivered no frame; another application may be using it"):
         CameraSource(0, opener=lambda device: no_frames)
     assert not no_frames.opened  # released
-    node = tmp_path / "video7"  # the device node exists but will not open
-    node.touch()
+    node = tmp_path / "video7"  # a node that exists but will not open (a FIFO: not a regular file, as a device)
+    os.mkfifo(node)
     with pytest.raises(VideoInputError, match="exists but could not be opened: another application may be using it"):
         CameraSource(str(node), opener=lambda device: FakeCapture(opened=False))
 
@@ -133,7 +134,8 @@ def test_live_command_without_camera_exits_with_one_line(monkeypatch, tmp_path, 
     code = main(["--camera", "9", "--no-virtual-camera", "--preview", "--mode", "erase"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
-    assert err == ["privacycam: error: camera 9 not found; no cameras detected"]
+    assert len(err) == 1 and err[0].startswith("privacycam: error: camera 9 not found; no cameras detected: ")
+    assert "privacycam --list-cameras" in err[0] and "privacycam demo" in err[0]  # what to do next
 
 
 # ----------------------------------------------------------------- frames
