@@ -17,26 +17,17 @@ from privacycam.cli import main
 from privacycam.editors.refine import REFINE_ATTACKERS, TraceRefiner
 from privacycam.modes import parse_mode
 from privacycam.process import process_file
+from privacycam.rppg.roi import open_video
 
 
 def _fps(path: Path) -> float:
-    cap = cv2.VideoCapture(str(path))
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    cap.release()
-    return fps
+    return open_video(path)[0].fps
 
 
 def _frames(path: Path) -> Iterator[np.ndarray]:
-    """The video's frames one at a time (a 720p clip held whole is gigabytes once compared)."""
-    cap = cv2.VideoCapture(str(path))
-    try:
-        while True:
-            ok, image = cap.read()
-            if not ok:
-                return
-            yield image
-    finally:
-        cap.release()
+    """The video's frames one at a time, decoded as process decodes them (a 720p clip held
+    whole is gigabytes once compared)."""
+    return open_video(path)[1]
 
 
 def _read_all(path: Path) -> tuple[np.ndarray, float]:

@@ -184,33 +184,20 @@ class VideoInfo:
 
 
 def open_video(path: str | Path) -> tuple[VideoInfo, Iterator[np.ndarray]]:
-    """Open a video file: its info and an iterator over its BGR frames."""
+    """Open a video file: its info and an iterator over its BGR frames, decoded exactly as
+    ``privacycam process`` decodes them (PyAV, colour matrix as the file declares)."""
+    from privacycam.io.video_files import VideoFileSource  # noqa: PLC0415 - PyAV only when a file is read
+
     if not Path(path).is_file():
         raise VideoInputError(f"cannot open video {path}: no such file")
-    capture = cv2.VideoCapture(str(path))
-    if not capture.isOpened():
-        capture.release()
-        raise VideoInputError(f"cannot open video {path}: not a readable video")
-    fps = capture.get(cv2.CAP_PROP_FPS)
-    if not fps or fps <= 0 or not np.isfinite(fps):
-        capture.release()
-        raise VideoInputError(f"video {path} has no valid frame rate")
-    info = VideoInfo(
-        fps=float(fps),
-        frame_count=int(capture.get(cv2.CAP_PROP_FRAME_COUNT)),
-        width=int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
-        height=int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
-    )
+    source = VideoFileSource(path)
+    width, height = source.size
+    info = VideoInfo(fps=float(source.fps), frame_count=int(source.frame_count or 0), width=width, height=height)
 
     def frames() -> Iterator[np.ndarray]:
-        try:
-            while True:
-                ok, frame = capture.read()
-                if not ok:
-                    return
-                yield frame
-        finally:
-            capture.release()
+        with source:
+            for frame in source:
+                yield frame.image
 
     return info, frames()
 
