@@ -15,7 +15,7 @@ class Mode:
     """What the filter does to the pulse (and, later, identity).
 
     ``spoof``: every estimator should read ``target_bpm`` (or, with ``wave``, the recorded
-    waveform in that CSV file); ``erase``: no pulse is readable; ``deidentify``: identity
+    waveform in that CSV file); ``erase``: the real pulse is cancelled and a decoy shown; ``deidentify``: identity
     edit, may combine with spoof; all False: passthrough ("off").
     """
 
