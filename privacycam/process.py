@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
         f"{stats.frames_protected} protected, {stats.frames_passthrough} not ({_reasons(stats.events)}); "
         f"median {np.median(times):.1f} ms/frame"
     )
-    if stats.refine is not None:
+    if stats.refine is not None and mode.edits_pulse:  # refine works on the pulse only
         print(stats.refine.line())
     if args.stats_json:
         args.stats_json.write_text(json.dumps({"stats": stats.as_dict(), "frame_ms": times.tolist()}, indent=1))
