@@ -121,8 +121,3 @@ class PackageEstimator(Estimator):
         if len(pulse) != expected:
             raise ValueError(f"{self.model_name} returned {len(pulse)} samples for {expected} frames at 30 fps")
         return from_model_rate(pulse, len(faces), fps)
-
-
-def ported(architecture: str, dataset: str) -> PortedEstimator:
-    """Plugin factory helper."""
-    return PortedEstimator(architecture, dataset)
