@@ -69,9 +69,11 @@ def test_change_is_steady_while_the_face_pulses():
     assert np.abs(bandpass(np.asarray(shifts)[int(2 * fps) :], fps)).max() < 0.02 * max(shifts)
 
 
-def test_reshape_follows_the_face_and_leaves_the_rest(shared_data):
-    """A rightward canonical shift shows the face's content from its right in frame pixels,
-    for a rotated and scaled face too; pixels outside the mask stay bit-identical."""
+def test_reshape_moves_the_structure_follows_the_face_and_leaves_the_rest(shared_data):
+    """A rightward canonical shift moves the face's coarse structure by that shift along the
+    face's x axis in frame pixels, for a rotated and scaled face too; the finer texture stays
+    in place, so the change is smooth (little energy above a quarter of Nyquist, unlike
+    moving the whole content); pixels outside the mask stay bit-identical."""
     from privacycam.face.landmarks import FaceTracker
     from privacycam.face.skin_mask import face_mask
     from privacycam.stream.pipeline import face_box
@@ -92,14 +94,21 @@ def test_reshape_follows_the_face_and_leaves_the_rest(shared_data):
         x0, y0, x1, y1 = box
         original = rotated[y0:y1, x0:x1]
         assert np.array_equal(out[mask == 0], original[mask == 0])
-        # in the mask's core, the output matches the original sampled 2 canonical px along the face's x axis
+        # at a coarse scale, the output in the mask's core is the original sampled 2 canonical px along the face's x axis
         step = warp.to_frame[:, 0] * 2.0
-        core = mask > 0.99
-        ys, xs = np.nonzero(core)
-        expected = cv2.remap(rotated, (xs + x0 + step[0]).astype(np.float32)[None], (ys + y0 + step[1]).astype(np.float32)[None],
+        coarse = 1.5 * float(np.hypot(*warp.to_frame[:, 0]))  # 1.5 canonical px, in frame pixels
+        changed = rotated.astype(np.float32)
+        changed[y0:y1, x0:x1] = out
+        before, after = (cv2.GaussianBlur(a, (0, 0), coarse) for a in (rotated.astype(np.float32), changed))
+        ys, xs = np.nonzero(mask > 0.99)
+        ys, xs = ys + y0, xs + x0
+        expected = cv2.remap(before, (xs + step[0]).astype(np.float32)[None], (ys + step[1]).astype(np.float32)[None],
                              cv2.INTER_LINEAR)[0]
-        assert np.abs(out[ys, xs].astype(float) - expected.astype(float)).mean() < 1.0
-        assert np.abs(out[ys, xs].astype(float) - original[ys, xs].astype(float)).mean() > 2.0
+        assert np.abs(after[ys, xs] - expected).mean() < 1.0
+        assert np.abs(after[ys, xs] - before[ys, xs]).mean() > 4.0
+        smooth = high_frequency_share(out.astype(float) - original)
+        whole = high_frequency_share(reshape_face(rotated, flow, warp, box, mask, sigma=0.0).astype(float) - original)
+        assert smooth < 0.03 and smooth < 0.25 * whole, (smooth, whole)
 
 
 def test_high_frequency_share_tells_noise_from_a_smooth_change():
