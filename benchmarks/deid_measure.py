@@ -27,7 +27,7 @@ from privacycam.identity.describe import describe_still
 from privacycam.identity.evaluate import evaluate_identity
 from privacycam.identity.fidelity import FidelityMeter, psnr
 from privacycam.modes import parse_mode
-from privacycam.process import process_file, process_image
+from privacycam.app.process import process_file, process_image
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = (REPO / "../shared/data").resolve()

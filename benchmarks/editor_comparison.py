@@ -27,16 +27,15 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from privacycam.app.process import process_file
+from privacycam.config import DEFAULT_HALO_STRENGTH, DEFAULT_MIN_PSNR_DB, RECORDING_SUFFIX, REFINE_ATTACKERS, FilterConfig
 from privacycam.editors.base import Editor
 from privacycam.editors.composite import with_identity
 from privacycam.editors.learned import LearnedEditor
-from privacycam.editors.recording import RECORDING_SUFFIX, recording_attacker
-from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
+from privacycam.editors.recording import recording_attacker
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.evaluation.report import evaluate
 from privacycam.modes import parse_mode
-from privacycam.process import process_file
-from privacycam.stream.halo import DEFAULT_HALO_STRENGTH
 
 MODES = (("spoof-hr", 60.0), ("spoof-hr", 90.0), ("spoof-hr", 120.0), ("spoof-hr", 150.0), ("erase", None))
 
@@ -101,11 +100,11 @@ def run(clips: list[Path], configs: list[str], modes: list[tuple[str, float | No
             for mode_name, bpm in modes:
                 out = work / f"{clip.stem}_{config.replace('/', '_')}_{mode_name}_{bpm}.mkv"
                 start = time.perf_counter()
-                result = process_file(
-                    clip, out, parse_mode(mode_name, bpm), editor_name=settings.editor, on_failure="passthrough",
-                    progress=False, refine_steps=settings.steps, refine_min_psnr_db=settings.min_psnr_db,
+                config = FilterConfig(
+                    on_failure="passthrough", refine_steps=settings.steps, refine_min_psnr_db=settings.min_psnr_db,
                     refine_attackers=settings.attackers, halo_strength=settings.halo_strength,
                 )
+                result = process_file(clip, out, parse_mode(mode_name, bpm), config, settings.editor, progress=False)
                 refine = result.report.stats.refine
                 result = evaluate(clip, out, target_bpm=bpm)
                 print(f"{clip.stem} {config} {mode_name} {bpm}: {time.perf_counter() - start:.0f} s"

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from editor_comparison import load_rows
 
+from privacycam.config import REFINE_ATTACKERS
 from privacycam.editors.recording import recording_attacker
-from privacycam.editors.refine import REFINE_ATTACKERS
 
 # the estimators refine works against live; every other one is held out of its ensemble
 REFINED_AGAINST = frozenset(recording_attacker(name) or name for name in REFINE_ATTACKERS)

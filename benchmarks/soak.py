@@ -26,12 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from privacycam.app.stream import build_stream
+from privacycam.config import PLANNER_NICENESS, FilterConfig
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.options import DEFAULT_BUDGET_MS, DEFAULT_REFINE_STEPS, make_editor
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
-from privacycam.stream.planner import PLANNER_NICENESS
-from privacycam.stream.runner import StreamRunner
 
 
 def proc_status(field: str) -> int:
@@ -83,12 +81,10 @@ def soak(
     (which should outlast the pipeline's 8-s history, whose buffers fill during it)."""
     python_threads_before = threading.active_count()
     source = SyntheticSource(width, height, fps, frames=None, realtime=True)
-    config = PipelineConfig(  # as `privacycam`
-        fps=fps, refine_steps=DEFAULT_REFINE_STEPS, refine_budget_ms=DEFAULT_BUDGET_MS, planner_niceness=planner_niceness
-    )
-    pipeline = FilterPipeline(make_editor(editor), parse_mode("spoof-hr", 75.0), config)
+    config = FilterConfig(fps=fps, planner_niceness=planner_niceness)  # as `privacycam`
     sink = CountingSink()
-    runner = StreamRunner(source, pipeline, sink)
+    runner = build_stream(source, sink, parse_mode("spoof-hr", 75.0), config, editor)
+    pipeline = runner.pipeline
     runner.start()
     time.sleep(warmup_s)
     start, frames_start, threads_start = time.monotonic(), sink.frames, proc_status("Threads")

@@ -17,7 +17,7 @@ import torch
 from privacycam.backends import base, select_backend
 from privacycam.backends import tensorrt_build
 from privacycam.backends.calibrator import CalibrationBatches, calibration_files, calibrator_class
-from privacycam.backends.command import register
+from privacycam.cli.build_engine import register
 from privacycam.backends.engine_cache import EngineCache, EngineKey
 from privacycam.backends.export import check_parity, export_onnx
 from privacycam.backends.ort_backend import OnnxRuntimeBackend

@@ -20,7 +20,7 @@ from privacycam.errors import PrivacyCamError
 from privacycam.io.sources import SyntheticSource
 from privacycam.io.video_files import VideoFileSink
 from privacycam.modes import parse_mode
-from privacycam.process import process_file
+from privacycam.app.process import process_file
 
 ray = pytest.importorskip("ray", reason="the batch extra is not installed: pip install 'privacycam[batch]'")
 

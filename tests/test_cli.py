@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from privacycam.cli import COMMANDS, build_parser, chosen_command, main
+from privacycam.cli.main import COMMANDS, build_parser, chosen_command, main
 
 
 def _imported_after(argv: list[str]) -> set[str]:

@@ -19,10 +19,11 @@ from privacycam.identity.evaluate import evaluate_identity
 from privacycam.identity.fidelity import high_frequency_share
 from privacycam.io.sources import VideoFileSource
 from privacycam.modes import parse_mode
-from privacycam.options import make_editor
-from privacycam.process import process_image
+from privacycam.app.editors import make_editor
+from privacycam.app.process import process_image
 from privacycam.rppg.heart_rate import bandpass
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+from privacycam.config import FilterConfig
+from privacycam.stream.pipeline import FilterPipeline
 
 HELD_OUT_PEOPLE = ("biden", "rose_leslie")  # settings chosen on lp_d3 / lp_d12 only
 CROP = 64
@@ -144,7 +145,7 @@ def test_photos_of_people_never_tuned_on_no_longer_match(shared_data, tmp_path, 
 def test_combined_mode_in_the_pipeline(shared_data):
     """deidentify+spoof-hr: the face reshaped (eyes and lips move too) plus a pulsing skin edit."""
     clip = shared_data / "clips" / "lp_d20.mp4"
-    pipeline = FilterPipeline(make_editor("auto"), parse_mode("deidentify+spoof-hr", 90), PipelineConfig(asynchronous=False))
+    pipeline = FilterPipeline(make_editor("auto"), parse_mode("deidentify+spoof-hr", 90), FilterConfig(asynchronous=False, refine_steps=0))
     results, frames = [], []
     with VideoFileSource(clip) as source:
         for frame in source:

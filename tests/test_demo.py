@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 
 from privacycam.cli import main
-from privacycam.demo import DEMO_PULSE_BPM
+from privacycam.app.demo import DEMO_PULSE_BPM
 from privacycam.rppg.roi import Box, overlap
 
 README = Path(__file__).resolve().parent.parent / "README.md"

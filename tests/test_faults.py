@@ -22,14 +22,15 @@ from privacycam.frames import Frame, as_bgr
 from privacycam.io.sources import CameraSource, SyntheticSource
 from privacycam.modes import parse_mode
 from privacycam.stream.ladder import FAIL_SAFE, NORMAL, OverloadLadder
-from privacycam.stream.pipeline import FACE_LOST_GRACE_S, FilterPipeline, PipelineConfig, ProcessedFrame
+from privacycam.config import FilterConfig
+from privacycam.stream.pipeline import FACE_LOST_GRACE_S, FilterPipeline, ProcessedFrame
 from privacycam.stream.runner import StreamRunner
 
 FACE = SyntheticSource(640, 480, frames=1).render(0.0)  # the astronaut on a grey background
 
 
 def _pipeline(asynchronous: bool = False, **config) -> FilterPipeline:
-    return FilterPipeline(SpectralEditor(), parse_mode("spoof-hr", 90.0), PipelineConfig(asynchronous=asynchronous, **config))
+    return FilterPipeline(SpectralEditor(), parse_mode("spoof-hr", 90.0), FilterConfig(asynchronous=asynchronous, refine_steps=0, **config))
 
 
 def _assert_only_skin_changed(original: np.ndarray, result: ProcessedFrame) -> None:
@@ -346,7 +347,7 @@ class BreakingTracker(FaceTracker):
 
 def test_a_crash_inside_the_per_frame_path_fails_safe_and_is_reported(caplog):
     frames = _pulsing_face(60)
-    config = PipelineConfig(asynchronous=False, freeze_max_s=0.51)
+    config = FilterConfig(asynchronous=False, freeze_max_s=0.51, refine_steps=0)
     pipeline = FilterPipeline(SpectralEditor(), parse_mode("erase"), config, BreakingTracker(works_for=10))
     with caplog.at_level(logging.WARNING, logger="privacycam.stream.pipeline"):
         results = [pipeline.process(frame) for frame in frames]

@@ -19,7 +19,7 @@ from conftest import REPO
 from privacycam.cli import main
 from privacycam.io.sources import SyntheticSource, VideoFileSource
 from privacycam.modes import parse_mode
-from privacycam.process import process_file
+from privacycam.app.process import process_file
 
 
 def _digest(path: Path) -> str:

@@ -18,7 +18,8 @@ from privacycam.face.skin_mask import face_oval_polygon, face_regions, skin_mask
 from privacycam.frames import Frame, as_bgr
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+from privacycam.config import FilterConfig
+from privacycam.stream.pipeline import FilterPipeline
 
 FACE = SyntheticSource(640, 480, frames=1).render(0.0)
 # derandomize: the same examples on every run, so CI cannot fail on a draw no one can reproduce
@@ -27,7 +28,7 @@ FUZZ = settings(max_examples=60, deadline=None, derandomize=True, suppress_healt
 
 @pytest.fixture(scope="module")
 def pipeline():
-    pipeline = FilterPipeline(SpectralEditor(), parse_mode("erase"), PipelineConfig(asynchronous=False))
+    pipeline = FilterPipeline(SpectralEditor(), parse_mode("erase"), FilterConfig(asynchronous=False, refine_steps=0))
     yield pipeline
     pipeline.close()
 
@@ -109,7 +110,7 @@ def _landmark_cases(real: np.ndarray):
 @pytest.fixture(scope="module")
 def fixed_pipeline():
     tracker = FixedTracker()
-    pipeline = FilterPipeline(SpectralEditor(), parse_mode("spoof-hr", 80.0), PipelineConfig(asynchronous=False), tracker)
+    pipeline = FilterPipeline(SpectralEditor(), parse_mode("spoof-hr", 80.0), FilterConfig(asynchronous=False, refine_steps=0), tracker)
     yield pipeline, tracker
     pipeline.close()
 

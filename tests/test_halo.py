@@ -8,7 +8,8 @@ from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
 from privacycam.pulse.target import TargetPulse
 from privacycam.stream.halo import HaloGain, halo_colour, halo_edit, halo_weights
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig, detector_square
+from privacycam.config import FilterConfig
+from privacycam.stream.pipeline import FilterPipeline, detector_square
 
 from pipeline_checks import assert_only_skin_changed
 
@@ -62,14 +63,14 @@ def test_gain_backs_off_below_the_psnr_floor_and_recovers():
 
 
 def _run(mode: str, bpm: float | None, halo_strength: float, frames: int = 75):
-    pipeline = FilterPipeline(SpectralEditor(), parse_mode(mode, bpm), PipelineConfig(asynchronous=False, halo_strength=halo_strength))
+    pipeline = FilterPipeline(SpectralEditor(), parse_mode(mode, bpm), FilterConfig(asynchronous=False, halo_strength=halo_strength, refine_steps=0))
     results = [(frame, pipeline.process(frame)) for frame in SyntheticSource(640, 480, 30.0, frames=frames)]
     pipeline.close()
     return results
 
 
 def test_spoof_halo_continues_the_skins_target_outside_the_skin_only():
-    target = TargetPulse(90.0, seed=0)  # the pipeline's own target (PipelineConfig.seed 0)
+    target = TargetPulse(90.0, seed=0)  # the pipeline's own target (FilterConfig.seed 0)
     drives, skin_changes, halo_changes = [], [], []
     for frame, result in _run("spoof-hr", 90.0, halo_strength=0.5):
         drive = target.advance(frame.timestamp)

@@ -15,9 +15,10 @@ from privacycam.editors.spectral import SpectralPlan
 from privacycam.evaluation.report import evaluate
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.options import make_editor
-from privacycam.process import process_file
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+from privacycam.app.editors import make_editor
+from privacycam.app.process import process_file
+from privacycam.config import FilterConfig
+from privacycam.stream.pipeline import FilterPipeline
 from privacycam.train.simulate import stream_edits
 
 from pipeline_checks import assert_only_skin_changed
@@ -70,7 +71,7 @@ def test_onnx_runtime_matches_torch(net):
 def test_learned_editor_in_the_real_pipeline():
     editor = LearnedEditor()
     assert editor.backend == "onnxruntime-cpu"
-    pipeline = FilterPipeline(editor, parse_mode("spoof-hr", 90), PipelineConfig(asynchronous=False))
+    pipeline = FilterPipeline(editor, parse_mode("spoof-hr", 90), FilterConfig(asynchronous=False, refine_steps=0))
     frames = list(SyntheticSource(640, 480, 30.0, frames=120))
     protected, changed = 0, 0
     for frame in frames:
@@ -114,8 +115,8 @@ def _filtered_evm(evm_clip, tmp_path, mode, bpm, estimators):
     """The learned editor alone (refine off): what the shipped model does by itself."""
     out = tmp_path / "filtered.mkv"
     process_file(
-        evm_clip, out, parse_mode(mode, bpm), editor_name="learned", on_failure="passthrough", progress=False,
-        refine_steps=0,
+        evm_clip, out, parse_mode(mode, bpm), FilterConfig(on_failure="passthrough", refine_steps=0), "learned",
+        progress=False,
     )
     result = evaluate(evm_clip, out, target_bpm=bpm, estimators=estimators)
     assert result.fidelity.psnr_db >= 45.0 and result.fidelity.ssim >= 0.99

@@ -8,7 +8,8 @@ from privacycam.frames import Frame
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
 from privacycam.stream.ladder import FAIL_SAFE, REUSE_LANDMARKS
-from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+from privacycam.config import FilterConfig
+from privacycam.stream.pipeline import FilterPipeline
 
 from pipeline_checks import assert_only_skin_changed
 
@@ -18,7 +19,7 @@ def _frames(n=90, width=640, height=480):
 
 
 def _pipeline(mode="spoof-hr", bpm=90.0, **config):
-    return FilterPipeline(SpectralEditor(), parse_mode(mode, bpm), PipelineConfig(asynchronous=False, **config))
+    return FilterPipeline(SpectralEditor(), parse_mode(mode, bpm), FilterConfig(asynchronous=False, refine_steps=0, **config))
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from rppg_clips import write_ffv1
 from privacycam.cli import main
 from privacycam.editors.refine import REFINE_ATTACKERS, TraceRefiner
 from privacycam.modes import parse_mode
-from privacycam.process import process_file
+from privacycam.app.process import process_file
 from privacycam.rppg.roi import open_video
 
 

@@ -31,15 +31,16 @@ from privacycam.evaluation.report import evaluate
 from privacycam.face.landmarks import FaceObservation
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.options import add_filter_arguments, pipeline_settings
-from privacycam.process import process_file
+from privacycam.cli.options import add_filter_arguments, filter_config
+from privacycam.app.process import process_file
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
 from privacycam.stream.dither import StochasticRounder
 from privacycam.stream.ladder import SKIP_REFINE
 from privacycam.stream.held_boxes import HeldBoxes
-from privacycam.stream.pipeline import DETECTOR_BOX_SCALE, FilterPipeline, PipelineConfig, attacker_views, face_box
-from privacycam.train.objective import dominant_hz, rival_share, share_near
+from privacycam.config import FilterConfig
+from privacycam.stream.pipeline import DETECTOR_BOX_SCALE, FilterPipeline, attacker_views, face_box
+from privacycam.rppg.objective import dominant_hz, rival_share, share_near
 
 FPS = 30.0
 REAL_HZ = 1.1
@@ -263,11 +264,11 @@ def test_rival_share_says_when_another_peak_outgrows_the_target():
 def test_psnr_floor_from_the_command_line():
     parser = argparse.ArgumentParser()
     add_filter_arguments(parser)
-    assert pipeline_settings(parser.parse_args([]))["refine_min_psnr_db"] == DEFAULT_MIN_PSNR_DB
-    assert pipeline_settings(parser.parse_args(["--min-psnr", "47.5"]))["refine_min_psnr_db"] == 47.5
-    assert pipeline_settings(parser.parse_args(["--min-psnr", "0"]))["refine_min_psnr_db"] is None  # no floor
+    assert filter_config(parser.parse_args([])).refine_min_psnr_db == DEFAULT_MIN_PSNR_DB
+    assert filter_config(parser.parse_args(["--min-psnr", "47.5"])).refine_min_psnr_db == 47.5
+    assert filter_config(parser.parse_args(["--min-psnr", "0"])).refine_min_psnr_db is None  # no floor
     with pytest.raises(PrivacyCamError, match="--min-psnr"):
-        pipeline_settings(parser.parse_args(["--min-psnr", "-3"]))
+        filter_config(parser.parse_args(["--min-psnr", "-3"]))
 
 
 def test_late_refine_uses_the_unrefined_plan_and_counts_a_miss():
@@ -410,7 +411,7 @@ def frames():
 
 def test_pipeline_records_what_it_sent_and_refines(frames):
     pipeline = FilterPipeline(
-        SpectralEditor(), parse_mode("spoof-hr", 90.0), PipelineConfig(asynchronous=False, refine_steps=3)
+        SpectralEditor(), parse_mode("spoof-hr", 90.0), FilterConfig(asynchronous=False, refine_steps=3)
     )
     for frame in frames[:140]:
         pipeline.process(frame)
@@ -433,7 +434,7 @@ def test_pipeline_records_what_it_sent_and_refines(frames):
 
 
 def test_refine_off_has_no_refine_stats(frames):
-    pipeline = FilterPipeline(SpectralEditor(), parse_mode("spoof-hr", 90.0), PipelineConfig(asynchronous=False))
+    pipeline = FilterPipeline(SpectralEditor(), parse_mode("spoof-hr", 90.0), FilterConfig(asynchronous=False, refine_steps=0))
     for frame in frames[:40]:
         pipeline.process(frame)
     assert pipeline.stats().refine is None
@@ -450,7 +451,7 @@ def test_refine_on_beats_refine_off_on_a_real_clip_for_held_out_estimators(share
     results = {}
     for steps in (0, 8):
         out = tmp_path / f"refine{steps}.mkv"
-        process_file(clip, out, parse_mode("spoof-hr", 60.0), on_failure="passthrough", progress=False, refine_steps=steps)
+        process_file(clip, out, parse_mode("spoof-hr", 60.0), FilterConfig(on_failure="passthrough", refine_steps=steps), progress=False)
         results[steps] = evaluate(clip, out, target_bpm=60.0, estimators=held_out)
     off = {e.name: e.hr_filtered for e in results[0].estimators}
     on = {e.name: e.hr_filtered for e in results[8].estimators}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from privacycam.cli import build_parser
-from privacycam.desktop.tray_command import latest_report
+from privacycam.cli.main import build_parser
+from privacycam.desktop.serve import latest_report
 from privacycam.user_dirs import reports_dir
 
 

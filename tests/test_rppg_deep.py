@@ -12,7 +12,8 @@ import torch
 
 from privacycam.rppg.base import Estimator
 from privacycam.rppg.classical import rgb_trace
-from privacycam.rppg.deep import command, integrate, physnet, tscan
+from privacycam.cli import train_estimator as command
+from privacycam.rppg.deep import integrate, physnet, tscan
 from privacycam.rppg.deep.data import Sampling, synthetic_clip
 from privacycam.rppg.deep.estimator import DeepEstimator, build_model, chunk_starts
 from privacycam.rppg.deep.evaluate import injected_clip

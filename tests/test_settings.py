@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from privacycam.desktop import settings as st
+from privacycam.app import settings as st
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import parse_mode
 

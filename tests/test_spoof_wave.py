@@ -11,7 +11,8 @@ from privacycam.cli import main
 from privacycam.editors.base import Editor, Plan, Window
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import Mode, parse_mode
-from privacycam.options import mode_from_args
+from privacycam.cli.options import mode_from_args
+from privacycam.config import FilterConfig
 from privacycam.pulse.target import synthetic_ppg
 from privacycam.pulse.waveform import WaveformTarget, read_waveform, spoof_target
 
@@ -114,14 +115,14 @@ def _short_clip(shared_data: Path, tmp_path: Path, frames: int) -> tuple[Path, f
 
 
 def test_process_drives_the_editor_with_the_file(shared_data: Path, tmp_path: Path) -> None:
-    from privacycam.process import process_file
+    from privacycam.app.process import process_file
 
     clip, fps = _short_clip(shared_data, tmp_path, 75)
     wave = synthetic_ppg(75 / fps, fps, 66.0, seed=5)
     path = tmp_path / "ppg.csv"
     np.savetxt(path, wave)
     recorder = _DriveRecorder()
-    process_file(clip, tmp_path / "out.mkv", Mode(spoof=True, wave=str(path)), recorder, refine_steps=0, progress=False)
+    process_file(clip, tmp_path / "out.mkv", Mode(spoof=True, wave=str(path)), FilterConfig(refine_steps=0), recorder, progress=False)
     assert recorder.drives is not None and len(recorder.drives) > 60  # the window holds the whole stream
     expected = WaveformTarget.from_file(path, fps).preview(recorder.times)  # the file's clock starts at frame 0
     assert np.allclose(recorder.drives, expected, atol=1e-6)

@@ -210,10 +210,11 @@ class CountingSink:
 def synthetic_stream(mode: Mode, fps: float, on_frame=None):
     from privacycam.editors.spectral import SpectralEditor
     from privacycam.io.sources import SyntheticSource
-    from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
+    from privacycam.config import FilterConfig
+    from privacycam.stream.pipeline import FilterPipeline
     from privacycam.stream.runner import StreamRunner
 
-    pipeline = FilterPipeline(SpectralEditor(), mode, PipelineConfig(fps=fps))
+    pipeline = FilterPipeline(SpectralEditor(), mode, FilterConfig(fps=fps, refine_steps=0))
     source = SyntheticSource(320, 240, fps, frames=None, realtime=True)
     return StreamRunner(source, pipeline, CountingSink(), on_frame=on_frame), pipeline
 
@@ -285,15 +286,15 @@ def test_real_menu_switches_running_pipeline(qapp, display: XDisplay, tmp_path: 
 
 
 def test_serve_runs_stream_until_ctrl_c(qapp, tmp_path: Path) -> None:
-    """tray_command.serve: stream in a thread, preview shown, Ctrl+C quits through the tray."""
+    """serve_stream: stream in a thread, preview shown, Ctrl+C quits through the tray."""
     import signal
 
     from PySide6.QtCore import QTimer
 
-    from privacycam.desktop.tray_command import serve
+    from privacycam.cli.tray import serve_stream
 
     runner, pipeline = synthetic_stream(Mode(), 15.0)
     QTimer.singleShot(2000, lambda: os.kill(os.getpid(), signal.SIGINT))
-    assert serve(runner, pipeline, preview=True, reports=tmp_path) == 0
+    assert serve_stream(runner, preview=True, reports=tmp_path) == 0
     assert not runner.running and runner.sink.closed
     assert runner.report.stats.frames_out >= 15 and runner.report.stats.frames_dropped == 0

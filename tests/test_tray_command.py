@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from privacycam.desktop import settings as st
-from privacycam.desktop.tray_command import DesktopCallbacks, latest_report, register
+from privacycam.app import settings as st
+from privacycam.cli.tray import register
+from privacycam.desktop.serve import DesktopCallbacks, latest_report
 from privacycam.modes import Mode
 
 
@@ -18,7 +19,7 @@ def test_register_adds_tray_with_live_flags() -> None:
     register(parser.add_subparsers())
     args = parser.parse_args(["tray", "--mode", "spoof-hr", "90", "--width", "320", "--reports", "r"])
     assert args.mode == ["spoof-hr", "90"] and args.width == 320 and args.reports == Path("r")
-    assert args.preview is None and args.func.__module__ == "privacycam.desktop.tray_command"
+    assert args.preview is None and args.func.__module__ == "privacycam.cli.tray"
 
 
 def test_latest_report_is_the_newest(tmp_path: Path) -> None:
@@ -42,7 +43,7 @@ def test_callbacks_remember_mode_and_stop(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(st.sys, "platform", "linux")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     runner = StopRecorder()
-    callbacks = DesktopCallbacks(runner, preview=None, reports=tmp_path)
+    callbacks = DesktopCallbacks(runner.stop, preview=None, reports=tmp_path)
     callbacks.mode_changed(Mode(erase=True, deidentify=True, target_bpm=64.0))
     assert st.load_settings() == st.Settings(mode="deidentify+erase", target_bpm=64.0)
     assert callbacks.open_report() is False
@@ -51,17 +52,17 @@ def test_callbacks_remember_mode_and_stop(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_tray_without_a_display_says_so_before_opening_the_camera(monkeypatch: pytest.MonkeyPatch) -> None:
-    from privacycam import live
-    from privacycam.desktop import tray_command
+    from privacycam.app import live
+    from privacycam.cli import tray
     from privacycam.errors import PrivacyCamError
 
     monkeypatch.setattr(st.sys, "platform", "linux")
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
 
-    def camera_opened(_args):
+    def camera_opened(*_args, **_kwargs):
         raise AssertionError("the camera was opened before the display was checked")
 
-    monkeypatch.setattr(live, "build_live_stream", camera_opened)
+    monkeypatch.setattr(live, "open_live_stream", camera_opened)
     with pytest.raises(PrivacyCamError, match="no display is set.*without --tray"):
-        tray_command.run(argparse.Namespace(mode=None, camera=None, preview=None))
+        tray.run(argparse.Namespace(mode=None, camera=None, preview=None))

@@ -10,14 +10,15 @@ from dataclasses import asdict
 
 import numpy as np
 
+from privacycam.app.editors import make_editor
+from privacycam.app.process import process_file
 from privacycam.batch.jobs import Job
 from privacycam.batch.ledger import file_sha256
+from privacycam.config import FilterConfig
 from privacycam.errors import PrivacyCamError
 from privacycam.evaluation.metrics import psnr_from_mse
 from privacycam.frames import Frame
 from privacycam.io.video_files import partial_path
-from privacycam.options import make_editor
-from privacycam.process import process_file
 from privacycam.stream.pipeline import ProcessedFrame
 
 SPOOF_TOLERANCE_BPM = 3.0  # an estimator "reads the target" within this (as privacycam eval's ±3 share)
@@ -51,7 +52,7 @@ class FileWorker:
         try:
             job.output.parent.mkdir(parents=True, exist_ok=True)
             result = process_file(
-                job.input, job.output, job.parsed_mode(), self.editor, seed=int(self.settings["seed"]),
+                job.input, job.output, job.parsed_mode(), FilterConfig(seed=int(self.settings["seed"])), self.editor,
                 progress=False, on_frame=error.add, crf=self.settings.get("crf"),
             )
             if _damaged(result.frames, result.frames_missing):

@@ -1,4 +1,4 @@
-"""A Qt preview of the filtered stream, fed by the runner's per-frame hook.
+"""A Qt preview of the filtered stream, fed from the stream's per-frame hook.
 
 The stream thread only stores a reference to the newest output (:class:`LatestFrame`);
 the window copies and paints it on its own ~15 Hz timer, so a slow or hidden preview
@@ -14,23 +14,20 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel
 
-from privacycam.frames import Frame
-from privacycam.stream.pipeline import ProcessedFrame
-
 PAINT_MS = 66
 
 
 class LatestFrame:
-    """The newest output image; ``put`` matches ``StreamRunner.on_frame``."""
+    """The newest output image, ``put`` by the stream's thread, taken by the window's."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._image: np.ndarray | None = None
         self._count = 0
 
-    def put(self, frame: Frame, result: ProcessedFrame) -> None:
+    def put(self, image: np.ndarray) -> None:
         with self._lock:
-            self._image = result.image
+            self._image = image
             self._count += 1
 
     def take(self) -> tuple[int, np.ndarray | None]:

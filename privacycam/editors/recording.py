@@ -18,10 +18,10 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
+from privacycam.config import RECORDING_SUFFIX
 from privacycam.editors.base import Window
 from privacycam.rppg.classical import ica_weights, pbv_weights
 
-RECORDING_SUFFIX = "@recording"
 COLOUR_MIXES: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {"pbv": pbv_weights, "ica": ica_weights}
 RECORDING_S = 120.0  # the span kept: a longer recording moves a mix fitted on it little
 MIN_RECORDING_S = 2.0  # a mix fitted on less is noise (and the window's own attackers see all of it)

@@ -42,21 +42,15 @@ import cv2
 import numpy as np
 import torch
 
+from privacycam.config import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
 from privacycam.editors.base import Plan, Window, crossfade, crossfade_weight
-from privacycam.editors.recording import COLOUR_MIXES, RECORDING_SUFFIX, SentRecording, recording_attacker, sent_view_colours
+from privacycam.editors.recording import COLOUR_MIXES, SentRecording, recording_attacker, sent_view_colours
 from privacycam.editors.spectral import sinusoid_design
-from privacycam.filter_defaults import DEFAULT_MIN_PSNR_DB
 from privacycam.modes import Mode
 from privacycam.pulse.colour import BLOOD_VOLUME_BGR
 from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass, ica_fit, ica_with
-from privacycam.train.objective import dominant_hz, peak_share, pearson, rival_share, share_near
+from privacycam.rppg.objective import dominant_hz, peak_share, pearson, rival_share, share_near
 
-# Live: LGI, OMIT, ICA and the deep estimators are held out. ICA in the live ensemble (its
-# unmixing held for a plan's steps) helped ICA on lp_d6 but diluted the rest: GREEN on lp_d14
-# 91 -> 81 % of windows, PBV 59 -> 44 % (measured at 75dc65a); ``process --quality max`` adds it.
-# PBV fitted on the whole recording sent (see privacycam.editors.recording) as well as on the
-# recent frames: what PBV reads on a recorded call.
-REFINE_ATTACKERS = ("green", "chrom", "pos", "pbv", "pbv" + RECORDING_SUFFIX)
 # in erase's loss ICA made ICA read the original rate more often (a development run on lp_d6:
 # 50 % of windows vs 8 %): there the colour-channel term keeps the real pulse out of every colour mix
 SPOOF_ONLY_ATTACKERS = ("ica",)

@@ -27,7 +27,6 @@ import numpy as np
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
-DEFAULT_HALO_STRENGTH = 0.0  # off: at 0.4 (x the skin's relative target change) two clips fall under 45 dB
 HALO_MIN_PSNR_DB = 46.0  # whole-frame PSNR below which the halo backs off (the fidelity target is ≥ 45)
 TAPER_FRACTION = 1.0 / 6.0  # the halo fades to zero over this share of the square's side at each edge
 

@@ -12,22 +12,22 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from privacycam.config import ON_FAILURE, FilterConfig
 from privacycam.editors.base import Editor, Plan, Window, crossfade, crossfade_weight
 from privacycam.editors.deid_apply import reshape_face
-from privacycam.editors.refine import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS, Lookahead, TraceRefiner, skin_mean
+from privacycam.editors.refine import Lookahead, TraceRefiner, skin_mean
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceObservation, FaceTracker
 from privacycam.face.skin_mask import face_mask, skin_mask
-from privacycam.filter_defaults import DEFAULT_ON_FAILURE, ON_FAILURE
 from privacycam.frames import Frame, as_bgr
 from privacycam.modes import Mode
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.waveform import spoof_target
 from privacycam.stream.dither import StochasticRounder
-from privacycam.stream.halo import DEFAULT_HALO_STRENGTH, HaloGain, halo_colour, halo_edit, halo_weights
+from privacycam.stream.halo import HaloGain, halo_colour, halo_edit, halo_weights
 from privacycam.stream.held_boxes import HeldBoxes
 from privacycam.stream.ladder import CADENCE_FACTOR, FAIL_SAFE, NORMAL, REUSE_LANDMARKS, RUNGS, SKIP_REFINE, SLOW_PLANNING
-from privacycam.stream.planner import PLANNER_NICENESS, Planner
+from privacycam.stream.planner import Planner
 from privacycam.stream.ring import CropRing
 from privacycam.stream.stats import StreamStats
 
@@ -38,28 +38,6 @@ FACE_LOST_GRACE_S = 0.5  # a face missing for at most this long is "lost" (fail-
 # several faces are announced once they stay this long: the mesh's one-frame false hits (the
 # astronaut portrait's suit, twice in 12 s) are not people
 SEVERAL_FACES_HOLD_S = 0.3
-
-
-@dataclass
-class PipelineConfig:
-    """Tunables of the streaming core."""
-
-    canonical_size: int = 64
-    window_s: float = 8.0  # history kept for planning
-    plan_every: int = 10  # frames between planner runs (S)
-    crossfade_frames: int = 10  # blend length across plan seams
-    fps: float = 30.0  # nominal; sizes the ring and the decoy filter
-    asynchronous: bool = True  # planner in a worker thread (live) or inline (file mode)
-    on_failure: str = DEFAULT_ON_FAILURE  # what to send when a face is present but cannot be protected
-    freeze_max_s: float = 1.0  # "freeze" repeats the last protected frame this long, then conceals
-    seed: int = 0
-    refine_steps: int = 0  # Privacy-Phys refine steps per plan (0: off); see privacycam.editors.refine
-    refine_budget_ms: float = 150.0  # live: time for plan + refine; a later refined plan is discarded
-    refine_horizon: int = 30  # frames a refined plan covers (the planner replans every plan_every)
-    refine_min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB  # refine keeps the largest attacker box at this PSNR
-    refine_attackers: tuple[str, ...] = REFINE_ATTACKERS  # the differentiable estimators refine works against
-    planner_niceness: int = PLANNER_NICENESS  # live: the planner thread yields the cores to the frames (0: same priority)
-    halo_strength: float = DEFAULT_HALO_STRENGTH  # spoof-hr: the skin's target on the pixels around it, x this (0: skin only)
 
 
 @dataclass
@@ -92,9 +70,9 @@ class FilterPipeline:
     ``tracker`` replaces the MediaPipe face tracker (anything with ``observe``/``reset``/``close``)."""
 
     def __init__(
-        self, editor: Editor, mode: Mode, config: PipelineConfig | None = None, tracker: FaceTracker | None = None
+        self, editor: Editor, mode: Mode, config: FilterConfig | None = None, tracker: FaceTracker | None = None
     ) -> None:
-        self.config = config or PipelineConfig()
+        self.config = config or FilterConfig()
         if self.config.on_failure not in ON_FAILURE:
             raise ValueError(f"on_failure must be one of {ON_FAILURE}")
         self.editor = editor

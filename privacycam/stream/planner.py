@@ -8,16 +8,12 @@ import sys
 import threading
 import time
 
+from privacycam.config import DEFAULT_BUDGET_MS, PLANNER_NICENESS
 from privacycam.editors.base import Editor, Plan, Window
 from privacycam.editors.refine import Lookahead, TraceRefiner
 from privacycam.modes import Mode
 
 log = logging.getLogger(__name__)
-
-# Live, the planner thread runs this much nicer than the per-frame path, which then preempts
-# planning and refine when both want a core: lower tail latency for a few more late plans
-# (docs/benchmarks.md, "Live speed").
-PLANNER_NICENESS = 10
 
 
 def lower_thread_priority(niceness: int) -> None:
@@ -49,7 +45,7 @@ class Planner:
         editor: Editor,
         asynchronous: bool = True,
         refiner: TraceRefiner | None = None,
-        budget_ms: float = 40.0,
+        budget_ms: float = DEFAULT_BUDGET_MS,
         niceness: int = PLANNER_NICENESS,
     ) -> None:
         self.editor = editor

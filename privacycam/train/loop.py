@@ -20,8 +20,8 @@ from privacycam.pulse.target import synthetic_ppg
 from privacycam.rppg.classical import Pos, rgb_trace
 from privacycam.rppg.deep.estimator import physnet, tscan
 from privacycam.rppg.heart_rate import bandpass, heart_rate
+from privacycam.rppg.objective import attacker, fidelity_loss, pulse_loss
 from privacycam.train.data import CanonicalClip, load_clips
-from privacycam.train.objective import attacker, fidelity_loss, pulse_loss
 from privacycam.train.simulate import stream_edits
 
 

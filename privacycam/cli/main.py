@@ -1,6 +1,7 @@
 """``privacycam`` command line: live filter by default, plus process, demo, bench, eval, …
 
-Every subcommand lives in its own module exposing ``register(subparsers)``; only the module
+Every subcommand lives in its own module exposing ``register(subparsers)`` (those of the
+filter itself in this package, the others beside the code they drive); only the module
 of the command being run is imported (``--help`` stays fast: no torch, no MediaPipe).
 Errors the user can act on (:class:`PrivacyCamError`) are printed as one line, never a
 traceback; third-party log chatter is silenced unless ``-v``.
@@ -19,16 +20,16 @@ from privacycam.errors import PrivacyCamError
 
 # command: (module with register(subparsers), the one line `privacycam --help` shows)
 COMMANDS = {
-    "process": ("privacycam.process", "filter a video file (or a still photo) into another file"),
-    "batch": ("privacycam.batch.command", "filter many video files on a Ray cluster (resumable, with a report)"),
-    "demo": ("privacycam.demo", "run the filter on a generated clip with a known pulse (no webcam needed)"),
-    "bench": ("privacycam.bench", "time every stage at 640x480 and 1280x720 (table, or --json)"),
+    "process": ("privacycam.cli.process", "filter a video file (or a still photo) into another file"),
+    "batch": ("privacycam.cli.batch", "filter many video files on a Ray cluster (resumable, with a report)"),
+    "demo": ("privacycam.cli.demo", "run the filter on a generated clip with a known pulse (no webcam needed)"),
+    "bench": ("privacycam.cli.bench", "time every stage at 640x480 and 1280x720 (table, or --json)"),
     "eval": ("privacycam.evaluation.command", "measure what rPPG estimators read on a filtered video vs its original"),
-    "train-estimator": ("privacycam.rppg.deep.command", "train the deep rPPG estimators (PhysNet, TS-CAN)"),
+    "train-estimator": ("privacycam.cli.train_estimator", "train the deep rPPG estimators (PhysNet, TS-CAN)"),
     "setup-camera": ("privacycam.io.setup_camera", "check the PrivacyCam virtual camera and explain how to set it up"),
-    "tray": ("privacycam.desktop.tray_command", "run the live filter with a tray icon (mode, preview, report, quit)"),
-    "build-engine": ("privacycam.backends.command", "build the TensorRT engine for this GPU (takes minutes; the live filter only loads it)"),
-    "train": ("privacycam.train.command", "train the learned pulse editor (CPU, ~2-3 min)"),
+    "tray": ("privacycam.cli.tray", "run the live filter with a tray icon (mode, preview, report, quit)"),
+    "build-engine": ("privacycam.cli.build_engine", "build the TensorRT engine for this GPU (takes minutes; the live filter only loads it)"),
+    "train": ("privacycam.cli.train", "train the learned pulse editor (CPU, ~2-3 min)"),
 }
 
 
@@ -39,7 +40,8 @@ def chosen_command(argv: Sequence[str]) -> str | None:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The full parser of ``command`` (None: the live filter); other commands appear by name only."""
-    from privacycam import live
+    from privacycam.cli import live
+    from privacycam.cli.options import add_live_arguments
 
     parser = argparse.ArgumentParser(
         prog="privacycam",
@@ -50,7 +52,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"privacycam {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging, including other libraries' logs")
-    live.add_live_arguments(parser)
+    add_live_arguments(parser)
     parser.set_defaults(func=live.run)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name, (module, summary) in COMMANDS.items():

@@ -1,10 +1,8 @@
-"""``privacycam bench``: per-stage timing (median, p95, p99), fps, added latency, drops and
+"""Per-stage timing (``privacycam bench``) (median, p95, p99), fps, added latency, drops and
 CPU use at 640x480 and 1280x720, on a generated face clip (no camera needed)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import resource
@@ -18,8 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from privacycam import __version__
+from privacycam.app.stream import build_pipeline, build_stream
+from privacycam.config import FilterConfig
 from privacycam.modes import Mode
-from privacycam.options import add_filter_arguments, make_editor, mode_from_args, pipeline_settings
 
 if TYPE_CHECKING:
     from privacycam.io.sources import SyntheticSource
@@ -83,7 +82,7 @@ def cpu_model() -> str:
 
 def source_commit() -> str | None:
     """The git commit of this checkout (``+dirty`` when files differ), or None outside git."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
 
     def git(*args: str) -> str | None:
         try:
@@ -118,19 +117,19 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
 
 
 def bench_size(
-    size: tuple[int, int], mode: Mode, editor_name: str, seconds: float, warmup: int = 30, settings: dict | None = None
+    size: tuple[int, int], mode: Mode, config: FilterConfig, editor: str = "auto", seconds: float = 10.0, warmup: int = 30
 ) -> dict:
-    """Throughput (unpaced, every frame timed per stage) and a paced 30-fps live run.
-    ``settings``: fields of :class:`PipelineConfig`, e.g. refine's (default: refine off)."""
-    from privacycam.io.sources import SyntheticSource
-    from privacycam.stream.pipeline import FilterPipeline, PipelineConfig
-    from privacycam.stream.runner import StreamRunner
+    """Throughput (unpaced, every frame timed per stage) and a paced 30-fps live run, both
+    at 30 fps with ``config``'s other settings."""
+    from dataclasses import replace
 
-    settings = settings or {}
+    from privacycam.io.sources import SyntheticSource
+
+    config = replace(config, fps=30.0)
     width, height = size
     frames = int(seconds * 30)
     # 1) per-stage timings, frames back to back, planner in its worker thread as live
-    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0, **settings))
+    pipeline = build_pipeline(mode, config, editor)
     stages: dict[str, list[float]] = {}
     cpu0, wall0 = _cpu_seconds(), time.perf_counter()
     for frame in SyntheticSource(width, height, 30.0, frames=frames + warmup):
@@ -151,17 +150,15 @@ def bench_size(
         "planner_runs": stats.plans_made,
     }
     # 2) live: paced 30 fps source → runner → sink; end-to-end added latency and drops
-    pipeline = FilterPipeline(make_editor(editor_name), mode, PipelineConfig(fps=30.0, **settings))
     source = _StampedSource(SyntheticSource(width, height, 30.0, frames=frames + warmup, realtime=True))
     sink = _NullSink()
-    runner = StreamRunner(source, pipeline, sink)
     indices: list[int] = []
-    runner.on_frame = lambda frame, _result: indices.append(frame.index)
+    runner = build_stream(source, sink, mode, config, editor, on_frame=lambda frame, _result: indices.append(frame.index))
     cpu0, wall0 = _cpu_seconds(), time.perf_counter()
     report = runner.run()
     wall = time.perf_counter() - wall0
     cpu = _cpu_seconds() - cpu0
-    pipeline.close()
+    runner.pipeline.close()
     latency = [
         (written - source.arrivals[index]) * 1000.0
         for index, written in zip(indices, sink.write_times)
@@ -204,31 +201,3 @@ def format_table(results: list[dict]) -> str:
                 f"misses {r['misses']}, skipped {r['skipped']}"
             )
     return "\n".join(lines)
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "bench",
-        help="time every stage at 640x480 and 1280x720 (table, or --json)",
-        description="Per-frame timing of each stage, capacity fps, and a paced 30-fps live run with added latency.",
-    )
-    add_filter_arguments(parser, default_mode="spoof-hr 90")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each run (default 10)")
-    parser.add_argument("--sizes", default="640x480,1280x720", help="comma-separated WxH list")
-    parser.add_argument("--json", nargs="?", const="-", metavar="PATH", help="write JSON (to PATH, or stdout)")
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    mode = mode_from_args(args.mode)
-    sizes = parse_sizes(args.sizes)
-    settings = pipeline_settings(args)
-    results = [bench_size(size, mode, args.editor, args.seconds, settings=settings) for size in sizes]
-    payload = {"environment": run_environment(), "mode": mode.label(), "editor": args.editor, "seconds": args.seconds, **settings, "results": results}
-    if args.json == "-":
-        print(json.dumps(payload, indent=1))
-    else:
-        print(format_table(results))
-        if args.json:
-            Path(args.json).write_text(json.dumps(payload, indent=1))
-    return 0

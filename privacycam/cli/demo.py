@@ -1,51 +1,16 @@
-"""``privacycam demo``: no webcam needed. A clip with a known pulse is made from a
-public-domain portrait, filtered, and evaluated; the command prints where everything is."""
+"""``privacycam demo``: filter a generated clip with a known pulse and evaluate it (no webcam needed)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import time
 from pathlib import Path
 
-from privacycam.modes import Mode
-from privacycam.options import mode_from_args
+from privacycam.app.demo import DEMO_PULSE_BPM, run_demo
+from privacycam.cli.options import mode_from_args
 from privacycam.user_dirs import reports_dir
 
 log = logging.getLogger(__name__)
-
-DEMO_PULSE_BPM = 66.0
-
-
-def run_demo(out_dir: Path, mode: Mode) -> dict:
-    """Make the clip, filter it, evaluate; returns the paths and headline numbers."""
-    import numpy as np
-
-    from privacycam.demo_clip import make_demo_clip
-    from privacycam.evaluation.command import write_report
-    from privacycam.evaluation.report import evaluate
-    from privacycam.process import process_file
-    from privacycam.stream.pipeline import PipelineConfig
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    original = make_demo_clip(out_dir / "original.mkv")
-    filtered = out_dir / "filtered.mkv"
-    start = time.perf_counter()
-    result = process_file(original, filtered, mode)
-    seconds = time.perf_counter() - start
-    evaluation = evaluate(original, filtered, target_bpm=mode.target_bpm if mode.spoof else None)
-    report_dir = write_report(evaluation, out_dir / "report")
-    times = np.asarray(result.report.frame_times_ms)
-    return {
-        "original": original,
-        "filtered": filtered,
-        "report": report_dir,
-        "evaluation": evaluation,
-        "median_ms": float(np.median(times)),
-        "p95_ms": float(np.percentile(times, 95)),
-        "plan_every": PipelineConfig().plan_every,
-        "wall_s": seconds,
-    }
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-from privacycam.demo import DEMO_PULSE_BPM
 from privacycam.face.landmarks import FaceTracker
 from privacycam.face.skin_mask import skin_mask
 from privacycam.io.sinks import VideoFileSink
@@ -23,7 +22,7 @@ class PulsingPortraitSource(SyntheticSource):
     direction by ``amplitude`` grey levels (relative to mean skin brightness), dithered.
     """
 
-    def __init__(self, bpm: float = DEMO_PULSE_BPM, amplitude: float = 2.0, seed: int = 7, **kwargs) -> None:
+    def __init__(self, bpm: float, amplitude: float = 2.0, seed: int = 7, **kwargs) -> None:
         super().__init__(pattern="face", **kwargs)
         self._base = self._portrait.copy()
         tracker = FaceTracker(smooth=False)
@@ -43,9 +42,11 @@ class PulsingPortraitSource(SyntheticSource):
         return super().render(t)
 
 
-def make_demo_clip(path: Path, seconds: float = 12.0, fps: float = 30.0, size: tuple[int, int] = (640, 480)) -> Path:
-    """Write the demo input clip (lossless) with a known pulse of ``DEMO_PULSE_BPM``."""
-    source = PulsingPortraitSource(width=size[0], height=size[1], fps=fps, frames=int(seconds * fps))
+def make_demo_clip(
+    path: Path, bpm: float, seconds: float = 12.0, fps: float = 30.0, size: tuple[int, int] = (640, 480)
+) -> Path:
+    """Write the demo input clip (lossless) with a known pulse around ``bpm``."""
+    source = PulsingPortraitSource(bpm, width=size[0], height=size[1], fps=fps, frames=int(seconds * fps))
     with VideoFileSink(path, fps=fps, size=size) as sink:
         for frame in source:
             sink.write(frame.image)

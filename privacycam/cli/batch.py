@@ -10,8 +10,8 @@ from privacycam.batch.jobs import check_outputs_distinct, find_jobs
 from privacycam.batch.ledger import LEDGER_NAME, Ledger
 from privacycam.batch.report import summary_table, write_report
 from privacycam.batch.runner import BatchRunner
+from privacycam.cli.options import add_crf_argument
 from privacycam.errors import PrivacyCamError
-from privacycam.process import add_crf_argument
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

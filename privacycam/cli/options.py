@@ -1,17 +1,24 @@
-"""Command-line options shared by the live, process, bench and tray commands."""
+"""Command-line options shared by the live, process, bench, batch and tray commands, and
+their translation into the app's objects: the :class:`Mode`, the :class:`FilterConfig`,
+the remembered :class:`Settings`."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
+from privacycam.app.settings import Settings, load_settings, merge
+from privacycam.config import (
+    DEFAULT_BUDGET_MS,
+    DEFAULT_HALO_STRENGTH,
+    DEFAULT_MIN_PSNR_DB,
+    DEFAULT_ON_FAILURE,
+    DEFAULT_REFINE_STEPS,
+    ON_FAILURE,
+    FilterConfig,
+)
 from privacycam.errors import PrivacyCamError
-from privacycam.filter_defaults import DEFAULT_MIN_PSNR_DB, DEFAULT_ON_FAILURE, ON_FAILURE
 from privacycam.modes import Mode, parse_mode
-from privacycam.stream.halo import DEFAULT_HALO_STRENGTH
-
-
-DEFAULT_REFINE_STEPS = 8
-DEFAULT_BUDGET_MS = 150.0
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | None = "spoof-hr 75") -> None:
@@ -76,8 +83,9 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
     parser.add_argument("--seed", type=int, default=0, help="seed of the target pulse and dithering")
 
 
-def pipeline_settings(args: argparse.Namespace) -> dict[str, float | None]:
-    """The :class:`~privacycam.stream.pipeline.PipelineConfig` fields of the refine and halo options."""
+def filter_config(args: argparse.Namespace, **fields: Any) -> FilterConfig:
+    """The :class:`FilterConfig` of the refine, halo, ``--on-failure`` and ``--seed`` options
+    (checked), with ``fields`` on top (e.g. the frame rate, or a remembered ``on_failure``)."""
     steps = getattr(args, "refine_steps", DEFAULT_REFINE_STEPS)
     if steps < 0:
         raise PrivacyCamError(f"--refine-steps must be 0 or more, got {steps}")
@@ -90,7 +98,15 @@ def pipeline_settings(args: argparse.Namespace) -> dict[str, float | None]:
     halo = getattr(args, "halo", DEFAULT_HALO_STRENGTH)
     if halo < 0:
         raise PrivacyCamError(f"--halo must be 0 (skin only) or more, got {halo:g}")
-    return {"refine_steps": steps, "refine_budget_ms": budget, "refine_min_psnr_db": floor or None, "halo_strength": halo}
+    options = {
+        "refine_steps": steps,
+        "refine_budget_ms": budget,
+        "refine_min_psnr_db": floor or None,
+        "halo_strength": halo,
+        "on_failure": getattr(args, "on_failure", None) or DEFAULT_ON_FAILURE,
+        "seed": getattr(args, "seed", 0),
+    }
+    return FilterConfig(**{**options, **fields})
 
 
 def mode_from_args(values: list[str]) -> Mode:
@@ -113,22 +129,37 @@ def mode_from_args(values: list[str]) -> Mode:
     return parse_mode(values[0], bpm)
 
 
-def make_editor(name: str):
-    """The pulse editor named on the command line, combined with the de-identification
-    editor for ``deidentify`` modes.
+def add_live_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the live filter (also used by ``privacycam tray``)."""
+    add_filter_arguments(parser, default_mode=None)
+    parser.add_argument("--list-cameras", action="store_true", help="list the cameras that can be opened and exit")
+    parser.add_argument("--camera", help="camera index or device path (default: remembered, else 0)")
+    parser.add_argument("--width", type=int, help="capture width (default: remembered, else 640)")
+    parser.add_argument("--height", type=int, help="capture height (default: remembered, else 480)")
+    parser.add_argument("--fps", type=int, help="capture frame rate (default: remembered, else 30)")
+    parser.add_argument("--preview", action="store_true", default=None, help="show a preview window")
+    parser.add_argument("--mjpeg-port", type=int, help="also serve the output as MJPEG on 127.0.0.1:PORT")
+    parser.add_argument("--no-virtual-camera", action="store_true", help="do not open the virtual camera")
+    parser.add_argument("--stats", action="store_true", help="log a health line every 2 seconds")
+    parser.add_argument("--tray", action="store_true", help="run with the tray icon")
 
-    ``auto`` is the editor that measures best with refine on, per mode (docs/benchmarks.md,
-    "Erase"): today the learned one for spoof-hr, the spectral one
-    for erase.
-    """
-    from privacycam.editors.composite import ByModeEditor, with_identity
-    from privacycam.editors.learned import LearnedEditor
-    from privacycam.editors.spectral import SpectralEditor
 
-    if name == "auto":
-        return with_identity(ByModeEditor(spoof=LearnedEditor(), erase=SpectralEditor()))
-    if name == "learned":
-        return with_identity(LearnedEditor())
-    if name == "spectral":
-        return with_identity(SpectralEditor())
-    raise PrivacyCamError(f"unknown editor {name!r}: choose auto, learned or spectral")
+def live_settings(args: argparse.Namespace) -> tuple[Settings, Mode]:
+    """The remembered settings with the command-line flags on top, and the mode to start in
+    (``--mode``, else the remembered one)."""
+    overrides = {k: getattr(args, k, None) for k in ("camera", "width", "height", "fps", "on_failure", "mjpeg_port", "preview")}
+    settings = merge(load_settings(), overrides)
+    mode = mode_from_args(args.mode) if getattr(args, "mode", None) else settings.to_mode()
+    return settings, mode
+
+
+def add_crf_argument(parser: argparse.ArgumentParser) -> None:
+    """--crf: the constant-quality setting of .mp4 (H.264) and .webm (VP9) outputs."""
+    from privacycam.io.video_files import CODECS
+
+    parser.add_argument(
+        "--crf",
+        type=int,
+        help=f"quality of .mp4 (H.264, default {CODECS['.mp4'][2]}) and .webm (VP9, default {CODECS['.webm'][2]}) "
+        "outputs: lower is better and larger; .mkv/.avi are always lossless",
+    )

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from privacycam.config import DEFAULT_ON_FAILURE, ON_FAILURE
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import MAX_BPM, MIN_BPM, Mode, parse_mode
-from privacycam.filter_defaults import DEFAULT_ON_FAILURE, ON_FAILURE
 
 log = logging.getLogger(__name__)
 
