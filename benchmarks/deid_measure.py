@@ -5,10 +5,13 @@ of the change's energy above a quarter of the Nyquist frequency, face box) and i
 (mean frame-to-frame change of the edit in the face box / the original's own), and the
 pulse (``privacycam eval``: every estimator's HR on the original vs the filtered clip and
 their waveform correlation). Classical recognisers: ``benchmarks/deid_transfer.py`` on the
-videos and photos this writes to ``--keep``.
+videos and photos this writes to ``--keep``. ``--original-pulse`` runs ``deidentify+spoof-wave``
+instead, with the consensus of the classical estimators on the original clip (one value per
+frame, written to ``--keep``) as the waveform: the pulse editor then re-injects the
+original's measured pulse on the reshaped face.
 
     OMP_NUM_THREADS=1 python benchmarks/deid_measure.py --keep /tmp/deid \\
-        --json benchmarks/results/deid_measure.json [--clips lp_d3 ...] [--no-photos] [--no-pulse]
+        --json benchmarks/results/deid_measure.json [--clips lp_d3 ...] [--no-photos] [--no-pulse] [--original-pulse]
 """
 
 from __future__ import annotations
@@ -34,6 +37,16 @@ DATA = (REPO / "../shared/data").resolve()
 CLIPS = ("lp_d3", "lp_d6", "lp_d12", "lp_d13", "lp_d14", "lp_d20", "evm_face")
 
 
+def original_pulse_csv(source: Path, path: Path) -> Path:
+    """The consensus of the classical estimators on ``source`` (attacker's face box), one value per frame, as CSV."""
+    from privacycam.rppg.deep.labels import aligned_waveforms, consensus
+    from privacycam.rppg.roi import read_face_crops
+
+    faces, fps = read_face_crops(source)
+    np.savetxt(path, consensus(aligned_waveforms(faces, fps)), fmt="%.5f")
+    return path
+
+
 def pulse(original: Path, filtered: Path, out: Path) -> dict[str, object]:
     """``privacycam eval`` on the pair: each estimator's HR (original, filtered), Pearson r, competence."""
     subprocess.run([sys.executable, "-m", "privacycam", "eval", str(original), str(filtered), "--out", str(out)],
@@ -56,6 +69,7 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=3, help="identity: every n-th frame")
     parser.add_argument("--no-photos", action="store_true")
     parser.add_argument("--no-pulse", action="store_true")
+    parser.add_argument("--original-pulse", action="store_true", help="deidentify+spoof-wave with the original's measured pulse")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     args.keep.mkdir(parents=True, exist_ok=True)
@@ -73,7 +87,11 @@ def main() -> None:
             meter(frame, result)
             writer.write(result.image)
 
-        process_file(source, args.keep / f"{clip}.mkv", parse_mode("deidentify"), on_frame=observe, progress=False)
+        mode = parse_mode("deidentify")
+        if args.original_pulse:
+            wave = original_pulse_csv(source, args.keep / f"{clip}_pulse.csv")
+            mode = parse_mode("deidentify+spoof-wave", wave=str(wave))
+        process_file(source, args.keep / f"{clip}.mkv", mode, on_frame=observe, progress=False)
         writer.release()
         filtered = frames
         identity = evaluate_identity(source, filtered, stride=args.stride)
