@@ -12,7 +12,7 @@ filtered clip and its original through four regions of every frame:
 - ``square``: the square of ``DETECTOR_BOX_SCALE`` x the face box's longer side, the
   largest view refine works against, following the face;
 - ``held square``: that square placed on the first frame of each 10-s window and held
-  still, as the eval box is (refine's held view, :mod:`privacycam.stream.held_boxes`).
+  still, as the eval box is (refine's held view, :mod:`privacycam.rppg.held_boxes`).
 
 Landmarks and boxes come from the original frames, so both clips are read through the same
 regions. Per region: its mean skin share, and per classical estimator (whole-clip waveform,
@@ -49,7 +49,7 @@ from privacycam.face.skin_mask import skin_mask
 from privacycam.rppg.heart_rate import bandpass, windowed_heart_rates
 from privacycam.rppg.registry import load_estimators
 from privacycam.rppg.roi import WINDOW_S, open_video, with_boxes
-from privacycam.stream.pipeline import attacker_views, detector_square, face_box
+from privacycam.rppg.views import attacker_views, detector_square, face_box
 
 REGIONS = ("skin", "face box", "eval box", "square", "held square")
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from editor_comparison import load_rows
 
 from privacycam.config import REFINE_ATTACKERS
-from privacycam.editors.recording import recording_attacker
+from privacycam.rppg.recording import recording_attacker
 
 # the estimators refine works against live; every other one is held out of its ensemble
 REFINED_AGAINST = frozenset(recording_attacker(name) or name for name in REFINE_ATTACKERS)

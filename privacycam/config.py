@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 ON_FAILURE = ("passthrough", "blur", "freeze")
-# Privacy first without stalling the call: see FilterPipeline._failed for the reasoning.
+# Privacy first without stalling the call: see privacycam.render.failsafe for the reasoning.
 DEFAULT_ON_FAILURE = "freeze"
 DEFAULT_REFINE_STEPS = 8  # Privacy-Phys refine steps per plan (privacycam.editors.refine)
 DEFAULT_BUDGET_MS = 150.0  # live: time for plan + refine; a later refined plan is discarded

@@ -1,8 +1,8 @@
-"""The unit that flows through the stream: one image with its index and capture time."""
+"""The units that flow through the stream: a captured frame, and the filter's output for it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -14,6 +14,31 @@ class Frame:
     image: np.ndarray
     index: int
     timestamp: float  # seconds since the start of the stream
+
+
+@dataclass
+class ProcessedFrame:
+    """The output frame and what happened to it."""
+
+    image: np.ndarray
+    protected: bool
+    reason: str = ""  # why it was not protected
+    box: tuple[int, int, int, int] | None = None
+    mask: np.ndarray | None = None  # skin mask over ``box`` (None: all of box)
+    halo_box: tuple[int, int, int, int] | None = None  # spoof-hr: the square the halo covers
+    halo: np.ndarray | None = None  # its weights over ``halo_box``: with ``mask``, the only pixels that may change
+    failsafe: bool = False  # not edited, but frozen or concealed by the ``on_failure`` policy
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def editable(self) -> np.ndarray:
+        """(H, W) bool: the pixels this frame may differ in from its input — ``mask`` over ``box``
+        (all of ``box`` without a mask), and the halo's square where its weight is above 0."""
+        where = np.zeros(self.image.shape[:2], bool)
+        for region, weights in ((self.box, self.mask), (self.halo_box, self.halo)):
+            if region is not None:
+                x0, y0, x1, y1 = region
+                where[y0:y1, x0:x1] |= True if weights is None else weights > 0
+        return where
 
 
 def as_bgr(image: np.ndarray) -> np.ndarray:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from privacycam.frames import Frame
-from privacycam.stream.pipeline import ProcessedFrame
+from privacycam.frames import Frame, ProcessedFrame
 
 
 def assert_only_skin_changed(frame: Frame, result: ProcessedFrame, max_step: int = 12) -> bool:

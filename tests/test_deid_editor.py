@@ -77,7 +77,7 @@ def test_reshape_moves_the_structure_follows_the_face_and_leaves_the_rest(shared
     moving the whole content); pixels outside the mask stay bit-identical."""
     from privacycam.face.landmarks import FaceTracker
     from privacycam.face.skin_mask import face_mask
-    from privacycam.stream.pipeline import face_box
+    from privacycam.rppg.views import face_box
 
     image = cv2.imread(str(shared_data / "faces" / "obama" / "obama.jpg"))
     for angle in (0.0, 20.0):

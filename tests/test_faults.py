@@ -18,12 +18,12 @@ from privacycam.cli import main
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.errors import VideoInputError
 from privacycam.face.landmarks import FaceTracker
-from privacycam.frames import Frame, as_bgr
+from privacycam.frames import Frame, ProcessedFrame, as_bgr
 from privacycam.io.sources import CameraSource, SyntheticSource
 from privacycam.modes import parse_mode
 from privacycam.stream.ladder import FAIL_SAFE, NORMAL, OverloadLadder
 from privacycam.config import FilterConfig
-from privacycam.stream.pipeline import FACE_LOST_GRACE_S, FilterPipeline, ProcessedFrame
+from privacycam.stream.pipeline import FACE_LOST_GRACE_S, FilterPipeline
 from privacycam.stream.runner import StreamRunner
 
 FACE = SyntheticSource(640, 480, frames=1).render(0.0)  # the astronaut on a grey background

@@ -7,9 +7,10 @@ from privacycam.editors.spectral import SpectralEditor
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
 from privacycam.pulse.target import TargetPulse
-from privacycam.stream.halo import HaloGain, halo_colour, halo_edit, halo_weights
+from privacycam.render.halo import HaloGain, halo_colour, halo_edit, halo_weights
 from privacycam.config import FilterConfig
-from privacycam.stream.pipeline import FilterPipeline, detector_square
+from privacycam.rppg.views import detector_square
+from privacycam.stream.pipeline import FilterPipeline
 
 from pipeline_checks import assert_only_skin_changed
 

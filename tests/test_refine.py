@@ -35,11 +35,12 @@ from privacycam.cli.options import add_filter_arguments, filter_config
 from privacycam.app.process import process_file
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
-from privacycam.stream.dither import StochasticRounder
+from privacycam.render.dither import StochasticRounder
 from privacycam.stream.ladder import SKIP_REFINE
-from privacycam.stream.held_boxes import HeldBoxes
+from privacycam.rppg.held_boxes import HeldBoxes
 from privacycam.config import FilterConfig
-from privacycam.stream.pipeline import DETECTOR_BOX_SCALE, FilterPipeline, attacker_views, face_box
+from privacycam.rppg.views import DETECTOR_BOX_SCALE, attacker_views, face_box
+from privacycam.stream.pipeline import FilterPipeline
 from privacycam.rppg.objective import dominant_hz, rival_share, share_near
 
 FPS = 30.0

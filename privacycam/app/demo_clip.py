@@ -12,7 +12,7 @@ from privacycam.io.sinks import VideoFileSink
 from privacycam.io.sources import SyntheticSource
 from privacycam.pulse.colour import BLOOD_VOLUME_BGR
 from privacycam.pulse.target import TargetPulse
-from privacycam.stream.dither import StochasticRounder
+from privacycam.render.dither import StochasticRounder
 
 
 class PulsingPortraitSource(SyntheticSource):

@@ -21,11 +21,10 @@ from privacycam.app.stream import build_pipeline, build_stream
 from privacycam.config import FilterConfig
 from privacycam.editors.base import Editor
 from privacycam.errors import PrivacyCamError
-from privacycam.frames import Frame
+from privacycam.frames import Frame, ProcessedFrame
 from privacycam.io.video_files import VideoFileSink, VideoFileSource
 from privacycam.modes import Mode
 from privacycam.pulse.waveform import WaveformTarget
-from privacycam.stream.pipeline import ProcessedFrame
 from privacycam.stream.runner import RunReport
 
 log = logging.getLogger(__name__)

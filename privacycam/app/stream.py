@@ -7,9 +7,9 @@ from collections.abc import Callable
 from privacycam.app.editors import make_editor
 from privacycam.config import FilterConfig
 from privacycam.editors.base import Editor
-from privacycam.frames import Frame
+from privacycam.frames import Frame, ProcessedFrame
 from privacycam.modes import Mode
-from privacycam.stream.pipeline import FilterPipeline, ProcessedFrame
+from privacycam.stream.pipeline import FilterPipeline
 from privacycam.stream.runner import Sink, Source, StreamRunner
 
 

@@ -17,9 +17,8 @@ from privacycam.batch.ledger import file_sha256
 from privacycam.config import FilterConfig
 from privacycam.errors import PrivacyCamError
 from privacycam.evaluation.metrics import psnr_from_mse
-from privacycam.frames import Frame
+from privacycam.frames import Frame, ProcessedFrame
 from privacycam.io.video_files import partial_path
-from privacycam.stream.pipeline import ProcessedFrame
 
 SPOOF_TOLERANCE_BPM = 3.0  # an estimator "reads the target" within this (as privacycam eval's ±3 share)
 MISSING_FRAMES_TOLERANCE = 0.01  # share of declared frames that may be absent from an intact file

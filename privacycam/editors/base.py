@@ -23,7 +23,7 @@ class Window:
     attackers may crop them, skin and all), of which the edited skin is ``view_shares``
     (T, V) (1 for the skin view) (all four None when not recorded); ``held_views``: the
     indices of the views that are boxes held still while the face moves
-    (:mod:`privacycam.stream.held_boxes`).
+    (:mod:`privacycam.rppg.held_boxes`).
     """
 
     crops: np.ndarray

@@ -7,11 +7,11 @@ applied, recorded in the window) followed by the planned frames (the forecast or
 colour plus the plan's edit, cross-faded with the previous plan as the pipeline does, plus
 the correction), read by an ensemble of differentiable estimators (ICA with its unmixing
 held for the plan's steps; PBV also through the colour mix it fits on the whole recording
-sent so far, :mod:`privacycam.editors.recording`) in several views: the skin alone, and
+sent so far, :mod:`privacycam.rppg.recording`) in several views: the skin alone, and
 face boxes of the frame as attackers crop them (the face, and a larger square like a face
 detector's), whose non-skin part (eyes, lips, hair, neck, background) carries the real
 pulse and cannot be edited. For spoof-hr, also a square held still while the head moves
-(:mod:`privacycam.stream.held_boxes`), as an attacker who detects the face only now and then.
+(:mod:`privacycam.rppg.held_boxes`), as an attacker who detects the face only now and then.
 
 The correction has nine parameters, per colour channel: a gain on the drive (``inject``:
 more or less of the target, or of the erase decoy, uniform over the skin), a gain on the
@@ -44,7 +44,7 @@ import torch
 
 from privacycam.config import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
 from privacycam.editors.base import Plan, Window, crossfade, crossfade_weight
-from privacycam.editors.recording import COLOUR_MIXES, SentRecording, recording_attacker, sent_view_colours
+from privacycam.rppg.recording import COLOUR_MIXES, SentRecording, recording_attacker, sent_view_colours
 from privacycam.editors.spectral import sinusoid_design
 from privacycam.modes import Mode
 from privacycam.pulse.colour import BLOOD_VOLUME_BGR
@@ -152,7 +152,7 @@ def skin_mean(edit: np.ndarray, skin: np.ndarray) -> np.ndarray:
 class TraceRefiner:
     """Adam on the plan's skin correction (see the module doc) against ``attackers`` (names
     of :data:`privacycam.rppg.differentiable.ESTIMATORS`, or of
-    :data:`privacycam.editors.recording.COLOUR_MIXES` + ``"@recording"``: fitted on all the
+    :data:`privacycam.rppg.recording.COLOUR_MIXES` + ``"@recording"``: fitted on all the
     frames this refiner has seen sent). Not thread-safe: one planner owns it.
 
     Loss: spoof-hr, mean over attackers and views of 1 − |r(attacker wave, drive)| +

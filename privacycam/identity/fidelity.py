@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from privacycam.frames import Frame
-from privacycam.stream.pipeline import ProcessedFrame
+from privacycam.frames import Frame, ProcessedFrame
 
 
 def high_frequency_share(change: np.ndarray) -> float:

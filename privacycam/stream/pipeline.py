@@ -7,25 +7,25 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import cv2
 import numpy as np
 
 from privacycam.config import ON_FAILURE, FilterConfig
 from privacycam.editors.base import Editor, Plan, Window, crossfade, crossfade_weight
-from privacycam.editors.deid_apply import reshape_face
 from privacycam.editors.refine import Lookahead, TraceRefiner, skin_mean
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceObservation, FaceTracker
 from privacycam.face.skin_mask import face_mask, skin_mask
-from privacycam.frames import Frame, as_bgr
+from privacycam.frames import Frame, ProcessedFrame, as_bgr
 from privacycam.modes import Mode
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.waveform import spoof_target
-from privacycam.stream.dither import StochasticRounder
-from privacycam.stream.halo import HaloGain, halo_colour, halo_edit, halo_weights
-from privacycam.stream.held_boxes import HeldBoxes
+from privacycam.render.composite import Compositor
+from privacycam.render.failsafe import FailSafe
+from privacycam.rppg.held_boxes import HeldBoxes
+from privacycam.rppg.views import attacker_views, detector_square, face_box
 from privacycam.stream.ladder import CADENCE_FACTOR, FAIL_SAFE, NORMAL, REUSE_LANDMARKS, RUNGS, SKIP_REFINE, SLOW_PLANNING
 from privacycam.stream.planner import Planner
 from privacycam.stream.ring import CropRing
@@ -38,31 +38,6 @@ FACE_LOST_GRACE_S = 0.5  # a face missing for at most this long is "lost" (fail-
 # several faces are announced once they stay this long: the mesh's one-frame false hits (the
 # astronaut portrait's suit, twice in 12 s) are not people
 SEVERAL_FACES_HOLD_S = 0.3
-
-
-@dataclass
-class ProcessedFrame:
-    """The output frame and what happened to it."""
-
-    image: np.ndarray
-    protected: bool
-    reason: str = ""  # why it was not protected
-    box: tuple[int, int, int, int] | None = None
-    mask: np.ndarray | None = None  # skin mask over ``box`` (None: all of box)
-    halo_box: tuple[int, int, int, int] | None = None  # spoof-hr: the square the halo covers
-    halo: np.ndarray | None = None  # its weights over ``halo_box``: with ``mask``, the only pixels that may change
-    failsafe: bool = False  # not edited, but frozen or concealed by the ``on_failure`` policy
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-    def editable(self) -> np.ndarray:
-        """(H, W) bool: the pixels this frame may differ in from its input — ``mask`` over ``box``
-        (all of ``box`` without a mask), and the halo's square where its weight is above 0."""
-        where = np.zeros(self.image.shape[:2], bool)
-        for region, weights in ((self.box, self.mask), (self.halo_box, self.halo)):
-            if region is not None:
-                x0, y0, x1, y1 = region
-                where[y0:y1, x0:x1] |= True if weights is None else weights > 0
-        return where
 
 
 class FilterPipeline:
@@ -95,21 +70,18 @@ class FilterPipeline:
         self._held_boxes = HeldBoxes()
         self._target = spoof_target(mode, self.config.fps, self.config.seed)
         self._decoy = DecoyNoise(fps=self.config.fps, seed=self.config.seed + 1)
-        self._rounder = StochasticRounder(seed=self.config.seed)
-        self._halo_gain = HaloGain(self.config.halo_strength)
+        self._compositor = Compositor(self.config.halo_strength, self.config.seed)
         self._shape: tuple[int, ...] | None = None
         self._since_submit = 0
         self._plan: Plan | None = None
         self._previous_plan: Plan | None = None
         self._seam_frames = 0
-        self._last_sent: np.ndarray | None = None
         self._last_face: FaceObservation | None = None
         self._last_box: tuple[int, int, int, int] | None = None
         self._face_seen_at = float("-inf")
         self._several_faces_since: float | None = None
         self._now = 0.0  # timestamp of the frame being processed
-        self._fail_since: float | None = None  # when the current run of fail-safe frames began
-        self._held: np.ndarray | None = None  # the still mosaic that conceals the face meanwhile
+        self._failsafe = FailSafe(self.config.on_failure, self.config.freeze_max_s)
         self._rung = NORMAL
         self._times_ms: deque[float] = deque(maxlen=120)
         self._stamps: deque[float] = deque(maxlen=60)
@@ -291,28 +263,16 @@ class FilterPipeline:
             mask = face_mask(face.landmarks, box)
         if refining:
             self._ring.record_edit(skin_mean(grid_edit, canonical_skin))
-        edit = warp.edit_to_box(grid_edit, box)
-        edit *= mask[..., None]
-        out = image.copy()
-        if self._plan.flow is not None:  # de-identification reshapes the face first
-            out[box[1] : box[3], box[0] : box[2]] = reshape_face(image, self._plan.flow, warp, box, mask)
-        region, region_edit, halo_box, weights = box, edit, None, None
-        if halo:  # one composite over the halo's square
-            region = halo_box = square
-            weights = halo_weights(halo_box, mask, box)
-            # the skin's target as a relative colour change, continued onto the pixels around it
+        target = None
+        if halo:  # the skin's target as a relative colour change, continued onto the pixels around it
             target = skin_mean(grid_edit - undriven, canonical_skin) / np.maximum(skin_mean(crop, canonical_skin), 1.0)
-            hx0, hy0, hx1, hy1 = halo_box
-            colour = halo_colour(weights, image[hy0:hy1, hx0:hx1], self._halo_gain.gain * target)
-            region_edit = halo_edit(weights, colour)
-            region_edit[box[1] - hy0 : box[3] - hy0, box[0] - hx0 : box[2] - hx0] += edit
-        rx0, ry0, rx1, ry1 = region
-        out[ry0:ry1, rx0:rx1] = self._rounder.add(out[ry0:ry1, rx0:rx1], region_edit)
-        if halo:  # what the frame's edits cost, from every 4th row of what changed
-            change = out[ry0:ry1:4, rx0:rx1].astype(np.int16) - image[ry0:ry1:4, rx0:rx1]
-            self._halo_gain.observe(4.0 * float(np.square(change, dtype=np.int32).sum()) / image.size)
+        composite = self._compositor.compose(
+            image, warp, box, mask, grid_edit, flow=self._plan.flow, halo_square=square if halo else None, halo_target=target
+        )
         timings["composite"] = _ms(t)
-        return ProcessedFrame(out, True, box=box, mask=mask, halo_box=halo_box, halo=weights, timings_ms=timings)
+        return ProcessedFrame(
+            composite.image, True, box=box, mask=mask, halo_box=composite.halo_box, halo=composite.halo, timings_ms=timings
+        )
 
     def _planned_edit(self, timestamp: float, drive: float, seam: float | None) -> np.ndarray:
         """The current plan's grid edit at ``drive``, cross-faded with the previous plan's at
@@ -335,45 +295,9 @@ class FilterPipeline:
         return Lookahead(times, np.concatenate([[drive], ahead]))
 
     def _failed(self, image, reason, timings, box=None, mask=None) -> ProcessedFrame:
-        """A face is in view but this frame cannot be protected: apply ``on_failure``.
-
-        - ``passthrough``: send the frame unedited. The call never stalls, but each such
-          frame carries the real pulse.
-        - ``blur``: cover the face box with a coarse mosaic *held still* since the failure
-          began; the rest of the frame stays live. A plain blur would not protect: it keeps
-          the box's spatial mean, which is exactly what rPPG estimators read; a still patch
-          has no temporal signal at all.
-        - ``freeze`` (default): repeat the last protected frame, which leaks nothing and hides
-          short gaps (warm-up, a burst of load, a lost mesh). A call must not look frozen for
-          long, so after ``freeze_max_s`` it continues as ``blur``.
-
-        ``blur``/``freeze`` frames count as ``frames_failsafe``; with no face box known (and
-        nothing to freeze) the frame passes unedited.
-        """
-        policy = self.config.on_failure
-        if self._fail_since is None:
-            self._fail_since = self._now
-        if (
-            policy == "freeze"
-            and self._last_sent is not None
-            and self._last_sent.shape == image.shape
-            and self._now - self._fail_since < self.config.freeze_max_s
-        ):
-            return ProcessedFrame(self._last_sent, False, reason + " (frozen)", failsafe=True, timings_ms=timings)
-        if policy != "passthrough" and box is not None:
-            out = self._conceal(image, box)
-            return ProcessedFrame(out, False, reason + " (concealed)", box=box, failsafe=True, timings_ms=timings)
-        return ProcessedFrame(image, False, reason, box=box, mask=mask, timings_ms=timings)
-
-    def _conceal(self, image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-        """``image`` with ``box`` under an 8x8 mosaic taken when the failure began and held still."""
-        x0, y0, x1, y1 = box
-        if self._held is None:
-            source = self._last_sent if self._last_sent is not None and self._last_sent.shape == image.shape else image
-            self._held = cv2.resize(source[y0:y1, x0:x1], (8, 8), interpolation=cv2.INTER_AREA)
-        out = image.copy()
-        out[y0:y1, x0:x1] = cv2.resize(self._held, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
-        return out
+        """A face is in view but this frame cannot be protected: apply ``on_failure``
+        (:class:`~privacycam.render.failsafe.FailSafe`)."""
+        return self._failsafe.apply(image, self._now, reason, timings, box, mask)
 
     def _reset_geometry(self, shape: tuple[int, ...]) -> None:
         self._shape = shape
@@ -382,10 +306,9 @@ class FilterPipeline:
         self._held_boxes.reset()
         self._planner.reset()
         self._plan = self._previous_plan = None
-        self._last_sent = None
+        self._failsafe.reset()
         self._last_face = None
         self._last_box = None
-        self._fail_since = self._held = None
 
     def _finish(self, start: float, frame: Frame, result: ProcessedFrame) -> ProcessedFrame:
         elapsed = _ms(start)
@@ -396,15 +319,13 @@ class FilterPipeline:
         s.frames_out += 1
         if result.protected:
             s.frames_protected += 1
-            self._last_sent = result.image
         else:
             if result.failsafe:
                 s.frames_failsafe += 1
             else:
                 s.frames_passthrough += 1
             self._count(result.reason)
-        if not result.failsafe:
-            self._fail_since = self._held = None
+        self._failsafe.sent(result)
         return result
 
     def notify(self, message: str) -> None:
@@ -413,46 +334,6 @@ class FilterPipeline:
         if message not in self._messages_seen:
             self._messages_seen.add(message)
             log.warning(message)
-
-
-DETECTOR_BOX_SCALE = 1.5  # side of a face detector's (enlarged) box, relative to the face box's longer side
-
-
-def face_box(face: FaceObservation, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    """The landmarks' box (x0, y0, x1, y1) grown by 2 px and clipped to a frame of ``shape``."""
-    height, width = shape[:2]
-    x0, y0, x1, y1 = face.box
-    return max(0, x0 - 2), max(0, y0 - 2), min(width, x1 + 2), min(height, y1 + 2)
-
-
-def detector_square(
-    box: tuple[int, int, int, int], shape: tuple[int, ...], scale: float = DETECTOR_BOX_SCALE
-) -> tuple[int, int, int, int]:
-    """The square of ``scale`` x the face ``box``'s longer side around it, clipped to a frame of ``shape``."""
-    height, width = shape[:2]
-    x0, y0, x1, y1 = box
-    half = scale * max(x1 - x0, y1 - y0) / 2
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    return max(0, int(cx - half)), max(0, int(cy - half)), min(width, int(cx + half)), min(height, int(cy + half))
-
-
-def attacker_views(
-    image: np.ndarray, box: tuple[int, int, int, int], mask: np.ndarray, held: tuple[tuple[int, int, int, int], ...] = ()
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean colour (V, 3) of the frame in the views an rPPG attacker may read — the skin
-    (``mask`` over ``box``), the face box, the ``held`` boxes (:mod:`privacycam.stream.held_boxes`)
-    and the square of :data:`DETECTOR_BOX_SCALE` around the face, last — and the share (V,)
-    of each that is the skin the filter edits."""
-    x0, y0, x1, y1 = box
-    colours = [(image[y0:y1, x0:x1] * mask[..., None]).sum(axis=(0, 1)) / max(float(mask.sum()), 1e-6)]
-    shares = [1.0]
-    for v0, w0, v1, w1 in (box, *held, detector_square(box, image.shape)):
-        colours.append(cv2.mean(image[w0:w1, v0:v1])[:3])
-        # the skin inside this view: the mask over its overlap with the face box
-        u0, u1, z0, z1 = max(v0, x0), min(v1, x1), max(w0, y0), min(w1, y1)
-        skin = float(mask[z0 - y0 : z1 - y0, u0 - x0 : u1 - x0].sum()) if u1 > u0 and z1 > z0 else 0.0
-        shares.append(skin / max(1, (v1 - v0) * (w1 - w0)))
-    return np.asarray(colours, np.float64), np.asarray(shares)
 
 
 def _ms(start: float) -> float:

@@ -17,10 +17,10 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from privacycam.frames import Frame
+from privacycam.frames import Frame, ProcessedFrame
 from privacycam.modes import Mode
 from privacycam.stream.ladder import OverloadLadder
-from privacycam.stream.pipeline import FilterPipeline, ProcessedFrame
+from privacycam.stream.pipeline import FilterPipeline
 from privacycam.stream.stats import StreamStats
 
 log = logging.getLogger(__name__)

@@ -13,14 +13,17 @@ from __future__ import annotations
 import warnings
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from privacycam.config import RECORDING_SUFFIX
-from privacycam.editors.base import Window
 from privacycam.rppg.classical import ica_weights, pbv_weights
+
+if TYPE_CHECKING:
+    from privacycam.editors.base import Window
 
 COLOUR_MIXES: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {"pbv": pbv_weights, "ica": ica_weights}
 RECORDING_S = 120.0  # the span kept: a longer recording moves a mix fitted on it little

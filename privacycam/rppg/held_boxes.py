@@ -8,7 +8,7 @@ square's and −0.18 with a square that follows the face: ``benchmarks/attacker_
 so refine needs it as a view of its own. Two boxes are held, re-anchored on the face in turn
 every ``period_s`` and half a period apart, so one of them has stayed put over the last
 ``period_s / 2`` seconds: the planner's whole window when ``period_s`` is twice its length.
-The recording of what was sent (:mod:`privacycam.editors.recording`) joins the windows'
+The recording of what was sent (:mod:`privacycam.rppg.recording`) joins the windows'
 held views, so its held trace steps where the windows switch boxes, every 8 s.
 """
 

@@ -1,0 +1,1 @@
+"""From a plan's edit to pixels: warp x mask, halo, dithering."""
