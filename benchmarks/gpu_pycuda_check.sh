@@ -1,6 +1,6 @@
 #!/bin/bash
 # The TensorRT backend's pycuda half on a real NVIDIA GPU (TensorRT itself faked, see
-# tests/test_tensorrt_pycuda.py), plus what backend `auto` picks on that machine.
+# tests/unit/backends/test_tensorrt_pycuda.py), plus what backend `auto` picks on that machine.
 #
 # Needs nvcc and python3 with torch/onnxruntime/numpy/pytest on the GPU machine, and the
 # pycuda source and its pure-Python needs in .whl/ (fetched beforehand where pip works):
@@ -25,7 +25,7 @@ export PYTHONPATH=/tmp/site:/tmp/pycuda-2026.1:$REPO
 cd "$REPO"
 python3 -c "import pycuda.driver as c; c.init(); print('pycuda', c.get_version(), 'driver', c.get_driver_version(), c.Device(0).name())"
 echo "== GPU tests"
-python3 -m pytest -p no:cacheprovider -o addopts=-ra -v tests/test_tensorrt_pycuda.py 2>&1 | tee "$LOGS"/pytest_gpu.log
+python3 -m pytest -p no:cacheprovider -o addopts=-ra -v tests/unit/backends/test_tensorrt_pycuda.py 2>&1 | tee "$LOGS"/pytest_gpu.log
 echo "== backend selection (auto) on this GPU machine"
 python3 - <<'PY' 2>&1 | tee "$LOGS"/selection.log
 import logging

@@ -4,7 +4,7 @@ Per call: host → device copies (async) → ``execute_async_v3`` → device →
 (async) → stream synchronize. It only loads engines (built by ``privacycam build-engine``);
 with none in the cache it raises :class:`EngineNotBuiltError` and selection moves on.
 Needs TensorRT ≥ 8.6 (tensor-name API). It cannot run on the CPU-only development
-machines; ``tests/test_tensorrt_pycuda.py`` runs it on a GPU with real pycuda and TensorRT faked.
+machines; ``tests/unit/backends/test_tensorrt_pycuda.py`` runs it on a GPU with real pycuda and TensorRT faked.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Nothing here imports them at module level: the rest of the project loads on machines
 without them. :func:`open_tensorrt` is the one place that imports them; without them it
 raises :class:`DependencyMissingError` with one line that says what to install.
-(It cannot run on the CPU-only development machines; ``tests/test_tensorrt_pycuda.py``
+(It cannot run on the CPU-only development machines; ``tests/unit/backends/test_tensorrt_pycuda.py``
 runs it on a GPU with real pycuda and TensorRT faked.)
 """
 

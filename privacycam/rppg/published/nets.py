@@ -3,7 +3,7 @@
 Each module takes (B, T, H, W, 3) float RGB pixels in 0-255 at its own input size
 (``INPUT_SIZE``) and returns (B, T): the pulse (PhysNet) or its per-frame derivative (TS-CAN,
 EfficientPhys), exactly as the package's networks compute them (its ``models.py``), so the
-ports read a clip as the package does (checked in ``tests/test_published_attackers.py``).
+ports read a clip as the package does (checked in ``tests/unit/rppg/test_published_attackers.py``).
 Keras conventions carried over: channels-last flattening, BatchNorm epsilon 1e-3, 'same'
 padding, and the package's temporal shift (edge frames repeated, not zero-padded).
 """

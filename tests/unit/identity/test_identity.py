@@ -21,7 +21,7 @@ from privacycam.identity.align import (
 )
 from privacycam.identity.dlib_resnet import face_descriptors, load_dlib_resnet, model_path
 
-REFERENCE = Path(__file__).parent / "data" / "dlib_face_reference.json"
+REFERENCE = Path(__file__).parents[2] / "data" / "dlib_face_reference.json"
 
 
 def _rgb(path: Path) -> np.ndarray:

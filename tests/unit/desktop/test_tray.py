@@ -16,7 +16,7 @@ from xdisplay import XDisplay, missing_tools, x_display
 
 pytest.importorskip("PySide6", reason="PySide6-Essentials not installed")
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = Path(__file__).resolve().parents[3] / "docs"
 UPDATE_DOCS = os.environ.get("PRIVACYCAM_UPDATE_DOCS") == "1"  # copy the screenshots into docs/
 
 

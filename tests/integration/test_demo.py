@@ -12,7 +12,7 @@ from privacycam.cli import main
 from privacycam.app.demo import DEMO_PULSE_BPM
 from privacycam.rppg.roi import Box, overlap
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 # The portrait drifts (periods 4 s and 3 s) under the attacker's box, held still for each 10-s
 # window: GREEN and PBV read the drift's harmonic at 60 bpm on the original, not the 66-bpm pulse.
 MOTION_BOUND = {"green", "pbv"}

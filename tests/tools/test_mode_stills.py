@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-TOOL = Path(__file__).resolve().parents[1] / "benchmarks" / "mode_stills.py"
+TOOL = Path(__file__).resolve().parents[2] / "benchmarks" / "mode_stills.py"
 
 
 def test_stills_show_each_video_and_its_change(evm_clip: Path, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from setuptools.config.pyprojecttoml import read_configuration
 
-PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 def test_pyproject_license_is_an_spdx_expression_and_warns_nothing() -> None:

@@ -13,7 +13,7 @@ from privacycam.rppg.differentiable import ESTIMATORS
 from privacycam.train.data import CanonicalClip
 from privacycam.train.loop import Sampler, TrainConfig, _jpeg, _moved
 
-MODELS = Path(__file__).parents[1] / "privacycam" / "models"  # the committed training configs
+MODELS = Path(__file__).parents[3] / "privacycam" / "models"  # the committed training configs
 
 AUGMENTED = {"motion_px": 1.5, "scale_jitter": 0.04, "compression_share": 1.0}
 
