@@ -3,8 +3,9 @@ geometry, by a smooth displacement field, and its low-frequency tone) rather tha
 pattern, and leaves the pulse where it was.
 
 The fields are found per user against dlib's recogniser (:mod:`privacycam.editors.deid_warp`)
-on the last second's canonical crops: ``FIRST_STEPS`` steps on the first plan, then a few
-per plan, and consecutive plans are blended exponentially, so the change is the same for
+on the last second's canonical crops: ``FIRST_STEPS`` steps on the first plan (the face is
+concealed until it arrives), ``CATCH_UP_STEPS`` per plan until ``SEARCH_STEPS`` are done, then
+a few per plan; consecutive plans are blended exponentially, so the change is the same for
 the whole stream (no flicker) and far slower than the 0.7-3.5 Hz pulse band. The pipeline
 applies the displacement every frame in the canonical square anchored to that frame's
 landmarks (so it follows head motion and expression) under the feathered face-oval mask.
@@ -24,7 +25,9 @@ from privacycam.modes import Mode
 
 MEAN_S = 1.0  # each plan refines on this much of the most recent history
 BLEND = 0.3  # weight of a new plan's fields against the running ones
-FIRST_STEPS = 30  # refinement steps of the first plan (the face stays concealed meanwhile)
+FIRST_STEPS = 10  # refinement steps of the first plan (the face stays concealed meanwhile)
+CATCH_UP_STEPS = 10  # steps of each later plan until SEARCH_STEPS are done
+SEARCH_STEPS = 30  # the search's length before it only follows the face (refine_steps per plan)
 
 
 @dataclass
@@ -44,8 +47,9 @@ class DeidPlan(Plan):
 
 
 class DeidEditor(Editor):
-    """Plans steady identity changes: ``FIRST_STEPS`` refinement steps on the first plan, then
-    ``refine_steps`` per plan on the face in view. ``settings``: :class:`WarpRefiner` keywords."""
+    """Plans steady identity changes: ``FIRST_STEPS`` refinement steps on the first plan,
+    ``CATCH_UP_STEPS`` per plan until ``SEARCH_STEPS``, then ``refine_steps`` per plan on the
+    face in view. ``settings``: :class:`WarpRefiner` keywords."""
 
     name = "deid"
     backend = "torch"
@@ -54,6 +58,7 @@ class DeidEditor(Editor):
     def __init__(self, refine_steps: int = 3, **settings: float) -> None:
         self._refiner = WarpRefiner(steps=refine_steps, **settings)
         self._fields: tuple[np.ndarray, np.ndarray] | None = None
+        self._steps_done = 0
 
     @property
     def distance(self) -> float:
@@ -63,7 +68,9 @@ class DeidEditor(Editor):
     def plan(self, window: Window, mode: Mode) -> DeidPlan:
         recent = max(1, int(round(MEAN_S * window.fps)))
         first = self._fields is None
-        flow, tone = self._refiner.refine(window.crops[-recent:], FIRST_STEPS if first else None)
+        steps = FIRST_STEPS if first else CATCH_UP_STEPS if self._steps_done < SEARCH_STEPS else self._refiner.steps
+        self._steps_done += steps
+        flow, tone = self._refiner.refine(window.crops[-recent:], steps)
         if not first:
             flow = (1 - BLEND) * self._fields[0] + BLEND * flow
             tone = (1 - BLEND) * self._fields[1] + BLEND * tone
