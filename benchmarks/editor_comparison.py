@@ -32,10 +32,10 @@ from privacycam.config import DEFAULT_HALO_STRENGTH, DEFAULT_MIN_PSNR_DB, RECORD
 from privacycam.editors.base import Editor
 from privacycam.editors.composite import with_identity
 from privacycam.editors.learned import LearnedEditor
-from privacycam.rppg.recording import recording_attacker
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.evaluation.report import evaluate
 from privacycam.modes import parse_mode
+from privacycam.rppg.recording import recording_attacker
 
 MODES = (("spoof-hr", 60.0), ("spoof-hr", 90.0), ("spoof-hr", 120.0), ("spoof-hr", 150.0), ("erase", None))
 

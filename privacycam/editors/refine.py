@@ -44,12 +44,12 @@ import torch
 
 from privacycam.config import DEFAULT_MIN_PSNR_DB, REFINE_ATTACKERS
 from privacycam.editors.base import Plan, Window, crossfade, crossfade_weight
-from privacycam.rppg.recording import COLOUR_MIXES, SentRecording, recording_attacker, sent_view_colours
 from privacycam.editors.spectral import sinusoid_design
 from privacycam.modes import Mode
 from privacycam.pulse.colour import BLOOD_VOLUME_BGR
 from privacycam.rppg.differentiable import ESTIMATORS, fft_bandpass, ica_fit, ica_with
 from privacycam.rppg.objective import dominant_hz, peak_share, pearson, rival_share, share_near
+from privacycam.rppg.recording import COLOUR_MIXES, SentRecording, recording_attacker, sent_view_colours
 
 # in erase's loss ICA made ICA read the original rate more often (a development run on lp_d6:
 # 50 % of windows vs 8 %): there the colour-channel term keeps the real pulse out of every colour mix

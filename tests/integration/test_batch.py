@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from privacycam.app.process import process_file
 from privacycam.batch.jobs import Job, check_outputs_distinct, find_jobs
 from privacycam.batch.ledger import LEDGER_NAME, Ledger, file_sha256
 from privacycam.batch.runner import BatchRunner
@@ -20,7 +21,6 @@ from privacycam.errors import PrivacyCamError
 from privacycam.io.sources import SyntheticSource
 from privacycam.io.video_files import VideoFileSink
 from privacycam.modes import parse_mode
-from privacycam.app.process import process_file
 
 ray = pytest.importorskip("ray", reason="the batch extra is not installed: pip install 'privacycam[batch]'")
 

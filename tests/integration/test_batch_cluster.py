@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from test_batch import SETTINGS, write_clip
 
+from privacycam.app.process import process_file
 from privacycam.batch.jobs import find_jobs
 from privacycam.batch.ledger import LEDGER_NAME, Ledger, file_sha256
 from privacycam.batch.runner import BatchRunner
 from privacycam.modes import parse_mode
-from privacycam.app.process import process_file
 
 ray = pytest.importorskip("ray", reason="the batch extra is not installed: pip install 'privacycam[batch]'")
 MEMORY = 100 * 1024**2

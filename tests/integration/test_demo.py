@@ -8,8 +8,8 @@ from pathlib import Path
 
 import cv2
 
-from privacycam.cli import main
 from privacycam.app.demo import DEMO_PULSE_BPM
+from privacycam.cli import main
 from privacycam.rppg.roi import Box, overlap
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -15,6 +15,7 @@ import pytest
 from skimage.data import astronaut
 
 from privacycam.cli import main
+from privacycam.config import FilterConfig
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.errors import VideoInputError
 from privacycam.face.landmarks import FaceTracker
@@ -22,7 +23,6 @@ from privacycam.frames import Frame, ProcessedFrame, as_bgr
 from privacycam.io.sources import CameraSource, SyntheticSource
 from privacycam.modes import parse_mode
 from privacycam.stream.ladder import FAIL_SAFE, NORMAL, OverloadLadder
-from privacycam.config import FilterConfig
 from privacycam.stream.pipeline import FACE_LOST_GRACE_S, FilterPipeline
 from privacycam.stream.runner import StreamRunner
 

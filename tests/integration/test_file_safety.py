@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from conftest import REPO
+from privacycam.app.process import process_file
 from privacycam.cli import main
 from privacycam.io.sources import SyntheticSource, VideoFileSource
 from privacycam.modes import parse_mode
-from privacycam.app.process import process_file
 
 
 def _digest(path: Path) -> str:

@@ -7,9 +7,9 @@ import socket
 
 import cv2
 
+from privacycam.app.process import process_file
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.app.process import process_file
 
 
 def test_filtering_makes_no_network_connection(tmp_path, monkeypatch):

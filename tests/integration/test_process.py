@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from rppg_clips import write_ffv1
 
+from privacycam.app.process import process_file
 from privacycam.cli import main
 from privacycam.editors.refine import REFINE_ATTACKERS, TraceRefiner
 from privacycam.modes import parse_mode
-from privacycam.app.process import process_file
 from privacycam.rppg.roi import open_video
 
 

@@ -17,12 +17,12 @@ import torch
 from privacycam.backends import base, select_backend
 from privacycam.backends import tensorrt_build
 from privacycam.backends.calibrator import CalibrationBatches, calibration_files, calibrator_class
-from privacycam.cli.build_engine import register
 from privacycam.backends.engine_cache import EngineCache, EngineKey
 from privacycam.backends.export import check_parity, export_onnx
 from privacycam.backends.ort_backend import OnnxRuntimeBackend
 from privacycam.backends.shapes import ShapeRange, checked_feeds, onnx_inputs, optimisation_profile, parse_shape_arg
 from privacycam.backends.tensorrt_support import TENSORRT_MISSING, EngineNotBuiltError
+from privacycam.cli.build_engine import register
 from privacycam.errors import DependencyMissingError, PrivacyCamError
 
 HAS_TENSORRT = importlib.util.find_spec("tensorrt") is not None and importlib.util.find_spec("pycuda") is not None

@@ -8,6 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
+from privacycam.app.editors import make_editor
+from privacycam.app.process import process_image
+from privacycam.config import FilterConfig
 from privacycam.editors.base import Window
 from privacycam.editors.composite import SumPlan
 from privacycam.editors.deid import DeidEditor, DeidPlan
@@ -19,10 +22,7 @@ from privacycam.identity.evaluate import evaluate_identity
 from privacycam.identity.fidelity import high_frequency_share
 from privacycam.io.sources import VideoFileSource
 from privacycam.modes import parse_mode
-from privacycam.app.editors import make_editor
-from privacycam.app.process import process_image
 from privacycam.rppg.heart_rate import bandpass
-from privacycam.config import FilterConfig
 from privacycam.stream.pipeline import FilterPipeline
 
 HELD_OUT_PEOPLE = ("biden", "rose_leslie")  # settings chosen on lp_d3 / lp_d12 only

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 import torch
 
+from privacycam.app.editors import make_editor
+from privacycam.app.process import process_file
 from privacycam.backends.export import check_parity
+from privacycam.config import FilterConfig
 from privacycam.editors.base import Window
 from privacycam.editors.learned import LearnedEditor, LearnedPlan, example_feeds, load_net, shipped_model
 from privacycam.editors.pulse_net import CYCLES_PER_FRAME, GRID, HORIZON, WINDOW, window_features
@@ -15,9 +18,6 @@ from privacycam.editors.spectral import SpectralPlan
 from privacycam.evaluation.report import evaluate
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.app.editors import make_editor
-from privacycam.app.process import process_file
-from privacycam.config import FilterConfig
 from privacycam.stream.pipeline import FilterPipeline
 from privacycam.train.simulate import stream_edits
 

@@ -25,23 +25,23 @@ from privacycam.editors.refine import (
     skin_energy_limit,
     skin_mean,
 )
+from privacycam.app.process import process_file
+from privacycam.cli.options import add_filter_arguments, filter_config
+from privacycam.config import FilterConfig
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.errors import PrivacyCamError
 from privacycam.evaluation.report import evaluate
 from privacycam.face.landmarks import FaceObservation
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.cli.options import add_filter_arguments, filter_config
-from privacycam.app.process import process_file
 from privacycam.pulse.decoy import DecoyNoise
 from privacycam.pulse.target import TargetPulse
 from privacycam.render.dither import StochasticRounder
-from privacycam.stream.ladder import SKIP_REFINE
 from privacycam.rppg.held_boxes import HeldBoxes
-from privacycam.config import FilterConfig
-from privacycam.rppg.views import DETECTOR_BOX_SCALE, attacker_views, face_box
-from privacycam.stream.pipeline import FilterPipeline
 from privacycam.rppg.objective import dominant_hz, rival_share, share_near
+from privacycam.rppg.views import DETECTOR_BOX_SCALE, attacker_views, face_box
+from privacycam.stream.ladder import SKIP_REFINE
+from privacycam.stream.pipeline import FilterPipeline
 
 FPS = 30.0
 REAL_HZ = 1.1

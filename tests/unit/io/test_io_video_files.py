@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from rppg_clips import write_ffv1
 
+from privacycam.app.process import process_file
 from privacycam.cli import main
 from privacycam.errors import VideoOutputError
 from privacycam.io.video_files import VideoFileSink, VideoFileSource
 from privacycam.modes import parse_mode
-from privacycam.app.process import process_file
 
 W, H = 64, 48
 VFR_TIMES_MS = [0, 40, 80, 200, 240, 250, 260, 500, 540, 580, 900, 940]  # gaps and bursts

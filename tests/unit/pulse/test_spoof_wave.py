@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from privacycam.cli import main
+from privacycam.cli.options import mode_from_args
+from privacycam.config import FilterConfig
 from privacycam.editors.base import Editor, Plan, Window
 from privacycam.errors import PrivacyCamError
 from privacycam.modes import Mode, parse_mode
-from privacycam.cli.options import mode_from_args
-from privacycam.config import FilterConfig
 from privacycam.pulse.target import synthetic_ppg
 from privacycam.pulse.waveform import WaveformTarget, read_waveform, spoof_target
 

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
+from privacycam.config import FilterConfig
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
 from privacycam.pulse.target import TargetPulse
 from privacycam.render.halo import HaloGain, halo_colour, halo_edit, halo_weights
-from privacycam.config import FilterConfig
 from privacycam.rppg.views import detector_square
 from privacycam.stream.pipeline import FilterPipeline
 

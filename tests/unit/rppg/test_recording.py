@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from privacycam.editors.base import Window
-from privacycam.rppg.recording import MIN_RECORDING_S, SentRecording, recording_attacker, sent_view_colours
 from privacycam.rppg.heart_rate import bandpass, heart_rate
+from privacycam.rppg.recording import MIN_RECORDING_S, SentRecording, recording_attacker, sent_view_colours
 from privacycam.rppg.registry import load_estimators
 
 FPS = 30.0

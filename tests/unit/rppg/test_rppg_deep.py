@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
+from privacycam.cli import train_estimator as command
 from privacycam.rppg.base import Estimator
 from privacycam.rppg.classical import rgb_trace
-from privacycam.cli import train_estimator as command
 from privacycam.rppg.deep import integrate, physnet, tscan
 from privacycam.rppg.deep.data import Sampling, synthetic_clip
 from privacycam.rppg.deep.estimator import DeepEstimator, build_model, chunk_starts

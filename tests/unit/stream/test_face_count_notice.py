@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from privacycam.config import FilterConfig
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.config import FilterConfig
 from privacycam.stream.pipeline import FilterPipeline
 
 

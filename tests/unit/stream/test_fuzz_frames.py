@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from privacycam.config import FilterConfig
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.face.canonical import CanonicalWarp
 from privacycam.face.landmarks import FaceObservation, FaceTracker
@@ -18,7 +19,6 @@ from privacycam.face.skin_mask import face_oval_polygon, face_regions, skin_mask
 from privacycam.frames import Frame, as_bgr
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
-from privacycam.config import FilterConfig
 from privacycam.stream.pipeline import FilterPipeline
 
 FACE = SyntheticSource(640, 480, frames=1).render(0.0)

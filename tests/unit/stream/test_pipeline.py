@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
+from privacycam.config import FilterConfig
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.frames import Frame
 from privacycam.io.sources import SyntheticSource
 from privacycam.modes import parse_mode
 from privacycam.stream.ladder import FAIL_SAFE, REUSE_LANDMARKS
-from privacycam.config import FilterConfig
 from privacycam.stream.pipeline import FilterPipeline
 
 from pipeline_checks import assert_only_skin_changed
