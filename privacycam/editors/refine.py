@@ -132,6 +132,7 @@ class RefinedPlan(Plan):
         self.made_at = self.base.made_at
         self.pulse_hz = self.base.pulse_hz
         self.region = self.base.region
+        self.flow = self.base.flow  # deidentify's reshape rides along with the refined pulse
 
     def edit_at(self, timestamp: float, drive: float) -> np.ndarray:
         offset = self.inject * drive

@@ -164,3 +164,13 @@ def test_combined_mode_in_the_pipeline(shared_data):
     assert not diff[last.mask == 0].any()  # nothing outside the face oval changes
     edits = np.array([plan.edit_at(s, d).mean() for s, d in [(0, -1.0), (0, 1.0)]])
     assert abs(edits[1] - edits[0]) > 0.1  # the pulse drive moves the summed edit
+
+
+def test_refined_combined_plan_keeps_the_reshape():
+    """Refine wraps the summed plan of deidentify+spoof: the face's displacement rides along."""
+    from privacycam.editors.refine import RefinedPlan
+
+    flow = np.ones((CROP, CROP, 2), np.float32)
+    identity = DeidPlan(1.0, np.zeros((CROP, CROP, 3), np.float32), flow)
+    refined = RefinedPlan(identity, np.ones(3, np.float32), np.zeros(3, np.float32), None)
+    assert refined.flow is flow and refined.region == "face"
