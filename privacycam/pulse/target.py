@@ -1,6 +1,7 @@
 """A continuous, realistic synthetic PPG whose phase never jumps.
 
-The waveform has a systolic peak and a dicrotic wave per beat; the beat rate carries
+The waveform has a systolic peak and a dicrotic wave per beat, with the weak harmonics of a
+camera PPG; the beat rate carries
 heart-rate variability (low- and high-frequency components, the latter at the breathing
 rate) and the amplitude and baseline carry respiratory modulation. Changing the target
 rate glides the instantaneous rate to the new value; the phase is integrated, so it is
@@ -15,25 +16,31 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 
+# The beat: a systolic wave and a smaller, later dicrotic wave, as Gaussians in phase. Their
+# widths set the harmonics: 2nd / 1st 0.28, 3rd / 1st 0.08, the smooth shape of a camera PPG.
+# A network that reads the pulse's derivative (trained on derivative labels, or its output
+# integrated afterwards) weighs the k-th harmonic k times: with a sharper beat (systolic width
+# 0.075, dicrotic 0.45 at 0.48) the derivative's 3rd harmonic was 1.6x its fundamental, and
+# at 60 bpm PhysNet read the 120-bpm harmonic (docs/benchmarks.md, "Target waveform").
+SYSTOLIC_AT, SYSTOLIC_WIDTH = 0.18, 0.14
+DICROTIC_AT, DICROTIC_WIDTH, DICROTIC_HEIGHT = 0.50, 0.12, 0.30
+
+
+def _beat(phase: np.ndarray) -> np.ndarray:
+    """The raw beat at ``phase`` in [0, 1); the systolic wave wraps around so 0 and 1 meet smoothly."""
+    systolic = sum(np.exp(-0.5 * ((phase - SYSTOLIC_AT - shift) / SYSTOLIC_WIDTH) ** 2) for shift in (-1.0, 0.0, 1.0))
+    return systolic + DICROTIC_HEIGHT * np.exp(-0.5 * ((phase - DICROTIC_AT) / DICROTIC_WIDTH) ** 2)
+
+
+_grid_beat = _beat(np.linspace(0.0, 1.0, 2048, endpoint=False))
+_SHAPE_MEAN = float(_grid_beat.mean())
+_SHAPE_SCALE = float((_grid_beat - _SHAPE_MEAN).std() * math.sqrt(2.0))  # unit "sine-equivalent" amplitude
+del _grid_beat
+
+
 def beat_shape(phase: np.ndarray) -> np.ndarray:
-    """One beat as a function of phase in [0, 1): systolic peak plus dicrotic wave, zero mean."""
-    phase = np.mod(phase, 1.0)
-    systolic = np.exp(-0.5 * ((phase - 0.18) / 0.075) ** 2)
-    dicrotic = 0.45 * np.exp(-0.5 * ((phase - 0.48) / 0.09) ** 2)
-    # wrap-around tail so the shape is smooth at phase 0 == 1
-    systolic += np.exp(-0.5 * ((phase - 1.18) / 0.075) ** 2)
-    return (systolic + dicrotic - _SHAPE_MEAN) / _SHAPE_SCALE
-
-
-_grid = np.linspace(0.0, 1.0, 2048, endpoint=False)
-_raw = (
-    np.exp(-0.5 * ((_grid - 0.18) / 0.075) ** 2)
-    + 0.45 * np.exp(-0.5 * ((_grid - 0.48) / 0.09) ** 2)
-    + np.exp(-0.5 * ((_grid - 1.18) / 0.075) ** 2)
-)
-_SHAPE_MEAN = float(_raw.mean())
-_SHAPE_SCALE = float((_raw - _SHAPE_MEAN).std() * math.sqrt(2.0))  # unit "sine-equivalent" amplitude
-del _grid, _raw
+    """One beat as a function of phase (beats; any real value), zero mean, unit sine-equivalent amplitude."""
+    return (_beat(np.mod(phase, 1.0)) - _SHAPE_MEAN) / _SHAPE_SCALE
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import numpy as np
 from scipy.signal import find_peaks, periodogram
 
 from privacycam.pulse.decoy import DecoyNoise
-from privacycam.pulse.target import TargetPulse, synthetic_ppg
+from privacycam.pulse.target import TargetPulse, beat_shape, synthetic_ppg
 
 
 def _peak_bpm(x: np.ndarray, fps: float) -> float:
@@ -39,11 +39,20 @@ def test_waveform_is_not_a_sine_and_has_beat_to_beat_variability():
     x = synthetic_ppg(60, fps, 70)
     f, p = periodogram(x, fs=fps)
     harmonic_power = p[(f > 2.0) & (f < 2.7)].sum() / p[(f > 0.9) & (f < 1.5)].sum()
-    assert harmonic_power > 0.05  # dicrotic shape puts power in the harmonics
+    assert harmonic_power > 0.05  # the systolic/dicrotic shape puts some power in the harmonics
     peaks, _ = find_peaks(x, distance=fps * 0.4)
     intervals = np.diff(peaks) / fps
     assert intervals.std() > 0.01  # HRV: intervals vary by more than 10 ms
     assert abs(60 / intervals.mean() - 70) < 2
+
+
+def test_harmonics_stay_below_the_fundamental_even_in_the_derivative():
+    """A network reading the pulse's derivative weighs the k-th harmonic by k: no harmonic may
+    outgrow the fundamental there, or such a network reads a multiple of the target."""
+    beat = beat_shape(np.linspace(0.0, 1.0, 4096, endpoint=False))
+    amplitude = np.abs(np.fft.rfft(beat))[1:6]
+    derivative = amplitude * np.arange(1, 6)
+    assert derivative[1:].max() < 0.6 * derivative[0], derivative / derivative[0]
 
 
 def test_phase_is_continuous_across_rate_changes():
