@@ -13,6 +13,12 @@ DEFAULT_ON_FAILURE = "freeze"
 DEFAULT_REFINE_STEPS = 8  # Privacy-Phys refine steps per plan (privacycam.editors.refine)
 DEFAULT_BUDGET_MS = 150.0  # live: time for plan + refine; a later refined plan is discarded
 DEFAULT_MIN_PSNR_DB = 43.0  # PSNR floor of the largest attacker box (whole frames: ~45 dB and up on the shared clips)
+# spoof-hr: a plan published without refine (refine off, skipped under load, late, or too early in
+# the stream) injects this much louder. Alone, the learned editor as trained is too faint for talking
+# heads (lp_d20: 4 of 7 competent attackers at 59.9 dB); 2x keeps whole frames at 45 dB and up: the
+# louder editor matched refine's PSNR at 2.1-4.5x on the six clips, 2.1x on the tuning clip lp_d14
+# (docs/benchmarks.md, "Refine at equal PSNR" and "Learned editor").
+DEFAULT_UNREFINED_GAIN = 2.0
 DEFAULT_HALO_STRENGTH = 0.0  # off: at 0.4 (x the skin's relative target change) two clips fall under 45 dB
 # Live, the planner thread runs this much nicer than the per-frame path, which then preempts
 # planning and refine when both want a core: lower tail latency for a few more late plans
@@ -51,6 +57,7 @@ class FilterConfig:
     refine_horizon: int = 30  # frames a refined plan covers (the planner replans every plan_every)
     refine_min_psnr_db: float | None = DEFAULT_MIN_PSNR_DB  # refine keeps the largest attacker box at this PSNR
     refine_attackers: tuple[str, ...] = REFINE_ATTACKERS  # the differentiable estimators refine works against
+    unrefined_gain: float = DEFAULT_UNREFINED_GAIN  # spoof-hr: plans published without refine inject this much louder
     planner_niceness: int = PLANNER_NICENESS  # live: the planner thread yields the cores to the frames (0: same priority)
     halo_strength: float = DEFAULT_HALO_STRENGTH  # spoof-hr: the skin's target on the pixels around it, x this (0: skin only)
 

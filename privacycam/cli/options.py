@@ -14,6 +14,7 @@ from privacycam.config import (
     DEFAULT_MIN_PSNR_DB,
     DEFAULT_ON_FAILURE,
     DEFAULT_REFINE_STEPS,
+    DEFAULT_UNREFINED_GAIN,
     ON_FAILURE,
     FilterConfig,
 )
@@ -22,7 +23,8 @@ from privacycam.modes import Mode, parse_mode
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | None = "spoof-hr 75") -> None:
-    """--mode MODE [BPM], --editor, --refine-steps, --budget-ms, --min-psnr, --halo, --on-failure, --seed."""
+    """--mode MODE [BPM], --editor, --refine-steps, --budget-ms, --min-psnr, --halo, --unrefined-gain,
+    --on-failure, --seed."""
     parser.add_argument(
         "--mode",
         nargs="+",
@@ -73,6 +75,14 @@ def add_filter_arguments(parser: argparse.ArgumentParser, default_mode: str | No
         f"(default: {DEFAULT_HALO_STRENGTH:g})",
     )
     parser.add_argument(
+        "--unrefined-gain",
+        type=float,
+        default=DEFAULT_UNREFINED_GAIN,
+        metavar="G",
+        help="spoof-hr: a plan sent without refine (refine off, skipped under load, late) injects G times "
+        f"louder than the editor plans it; 1 = as planned (default: {DEFAULT_UNREFINED_GAIN:g})",
+    )
+    parser.add_argument(
         "--on-failure",
         choices=ON_FAILURE,
         default=None,
@@ -98,7 +108,11 @@ def filter_config(args: argparse.Namespace, **fields: Any) -> FilterConfig:
     halo = getattr(args, "halo", DEFAULT_HALO_STRENGTH)
     if halo < 0:
         raise PrivacyCamError(f"--halo must be 0 (skin only) or more, got {halo:g}")
+    gain = getattr(args, "unrefined_gain", DEFAULT_UNREFINED_GAIN)
+    if gain <= 0:
+        raise PrivacyCamError(f"--unrefined-gain must be positive, got {gain:g}")
     options = {
+        "unrefined_gain": gain,
         "refine_steps": steps,
         "refine_budget_ms": budget,
         "refine_min_psnr_db": floor or None,

@@ -73,6 +73,11 @@ class Plan(ABC):
     def edit_at(self, timestamp: float, drive: float) -> np.ndarray:
         """(g, g, 3) float32 BGR additive edit in grey levels, covering the canonical square."""
 
+    def louder(self, gain: float) -> Plan:
+        """This plan injecting ``gain`` x louder, for publishing it without refine (an editor
+        whose plans have no separate injection returns the plan as it is)."""
+        return self
+
 
 def crossfade_weight(age: int, frames: int) -> float:
     """A new plan's weight ``age`` frames after it replaced the previous one, which keeps

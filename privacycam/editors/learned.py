@@ -3,7 +3,7 @@ Editor interface, run by the fastest inference backend available (ONNX Runtime o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +67,9 @@ class LearnedPlan(Plan):
         if age < len(self.cancel):
             edit = edit - self.cancel[age]
         return edit.astype(np.float32)
+
+    def louder(self, gain: float) -> LearnedPlan:
+        return replace(self, inject=(self.inject * gain).astype(np.float32))
 
 
 class LearnedEditor(Editor):

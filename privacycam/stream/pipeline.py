@@ -63,7 +63,12 @@ class FilterPipeline:
             else None
         )
         self._planner = Planner(
-            editor, asynchronous=c.asynchronous, refiner=refiner, budget_ms=c.refine_budget_ms, niceness=c.planner_niceness
+            editor,
+            asynchronous=c.asynchronous,
+            refiner=refiner,
+            budget_ms=c.refine_budget_ms,
+            niceness=c.planner_niceness,
+            unrefined_gain=c.unrefined_gain,
         )
         # views kept per frame: skin, face box, both held boxes (RING_HELD_VIEWS), detector square
         self._ring = CropRing(int(self.config.window_s * self.config.fps) + 1, self.config.canonical_size, views=5)

@@ -38,6 +38,8 @@ class Planner:
     comes too late is discarded for the unrefined one (a miss). Frames never wait either
     way; they use the previous plan meanwhile. Inline, refine takes all its steps.
     The worker thread runs ``niceness`` nicer than the thread that made the planner.
+    A spoof plan published without refine (no refiner, skipped, late, or not applicable yet)
+    injects ``unrefined_gain`` x louder (:meth:`Plan.louder`).
     """
 
     def __init__(
@@ -47,8 +49,10 @@ class Planner:
         refiner: TraceRefiner | None = None,
         budget_ms: float = DEFAULT_BUDGET_MS,
         niceness: int = PLANNER_NICENESS,
+        unrefined_gain: float = 1.0,
     ) -> None:
         self.editor = editor
+        self.unrefined_gain = unrefined_gain
         self.asynchronous = asynchronous
         self.refiner = refiner
         self.budget_ms = budget_ms
@@ -104,6 +108,7 @@ class Planner:
         except Exception as exc:  # an editor failure must never stop the stream
             self._failed(exc)
             return
+        unrefined = plan
         if self.refiner is not None and lookahead is not None and mode.edits_pulse:
             if not refine:
                 self.refiner.stats.skipped += 1
@@ -113,6 +118,8 @@ class Planner:
                     plan = self.refiner.refine(plan, self._latest, window, mode, lookahead, deadline)
                 except Exception as exc:  # keep the unrefined plan
                     self._failed(exc)
+        if plan is unrefined and mode.spoof and self.unrefined_gain != 1.0:
+            plan = plan.louder(self.unrefined_gain)
         self.last_plan_ms = (time.perf_counter() - start) * 1000.0
         self._latest = plan
         self.plans_made += 1

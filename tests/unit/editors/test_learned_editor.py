@@ -134,3 +134,14 @@ def test_spoof_on_held_out_evm_clip(evm_clip, tmp_path):
 def test_erase_meets_the_target_on_held_out_evm_clip(evm_clip, tmp_path):
     read = _filtered_evm(evm_clip, tmp_path, "erase", None, ["green", "chrom", "pos", "lgi"])
     assert max(abs(e.pearson_r) for e in read.values()) <= ERASE_MAX_ABS_R
+
+
+def test_a_louder_plan_scales_the_injection_and_keeps_the_cancellation():
+    rng = np.random.default_rng(0)
+    plan = LearnedPlan(1.0, 30.0, rng.normal(size=(4, 8, 8, 3)).astype(np.float32), rng.normal(size=(8, 8, 3)).astype(np.float32))
+    louder = plan.louder(2.5)
+    for timestamp in (1.0, 1.0 + 2 / 30, 2.0):  # a cancelled frame, another, one past the forecast
+        cancelled = plan.edit_at(timestamp, 0.0)
+        assert np.allclose(louder.edit_at(timestamp, 0.0), cancelled)
+        assert np.allclose(louder.edit_at(timestamp, 0.8) - cancelled, 2.5 * (plan.edit_at(timestamp, 0.8) - cancelled), atol=1e-5)
+    assert louder.cancel is plan.cancel and np.allclose(louder.inject, 2.5 * plan.inject)
