@@ -27,7 +27,7 @@ from privacycam.editors.refine import (
 )
 from privacycam.app.process import process_file
 from privacycam.cli.options import add_filter_arguments, filter_config
-from privacycam.config import FilterConfig
+from privacycam.config import DEFAULT_UNREFINED_GAIN, FilterConfig
 from privacycam.editors.spectral import SpectralEditor
 from privacycam.errors import PrivacyCamError
 from privacycam.evaluation.report import evaluate
@@ -444,15 +444,16 @@ def test_refine_off_has_no_refine_stats(frames):
 
 def test_refine_on_beats_refine_off_on_a_real_clip(shared_data, tmp_path):
     """In one run on the same clip: spoof-hr 60 on lp_d20 with the default editor. Without
-    refine CHROM reads 79 bpm (the learned editor alone is too faint for it on this talking
-    head); with refine every classical estimator, LGI, OMIT and ICA (held out of refine's live
+    refine, the editor's plans sent as planned (unrefined gain 1), CHROM reads 79 bpm (the
+    learned editor alone is too faint for it on this talking head); with refine every classical estimator, LGI, OMIT and ICA (held out of refine's live
     ensemble) among them, reads within ±3 bpm of the target, at PSNR >= 45 dB."""
     clip = shared_data / "clips" / "lp_d20.mp4"
     names = ["green", "chrom", "pos", "lgi", "omit", "pbv", "ica"]
     results = {}
     for steps in (0, 8):
         out = tmp_path / f"refine{steps}.mkv"
-        process_file(clip, out, parse_mode("spoof-hr", 60.0), FilterConfig(on_failure="passthrough", refine_steps=steps), progress=False)
+        config = FilterConfig(on_failure="passthrough", refine_steps=steps, unrefined_gain=1.0 if steps == 0 else DEFAULT_UNREFINED_GAIN)
+        process_file(clip, out, parse_mode("spoof-hr", 60.0), config, progress=False)
         results[steps] = evaluate(clip, out, target_bpm=60.0, estimators=names)
     off = {e.name: e.hr_filtered for e in results[0].estimators}
     on = {e.name: e.hr_filtered for e in results[8].estimators}
