@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 
-from privacycam.config import DEFAULT_BUDGET_MS, PLANNER_NICENESS
+from privacycam.config import DEFAULT_BUDGET_MS, DEFAULT_UNREFINED_GAIN, PLANNER_NICENESS
 from privacycam.editors.base import Editor, Plan, Window
 from privacycam.editors.refine import Lookahead, TraceRefiner
 from privacycam.modes import Mode
@@ -49,7 +49,7 @@ class Planner:
         refiner: TraceRefiner | None = None,
         budget_ms: float = DEFAULT_BUDGET_MS,
         niceness: int = PLANNER_NICENESS,
-        unrefined_gain: float = 1.0,
+        unrefined_gain: float = DEFAULT_UNREFINED_GAIN,
     ) -> None:
         self.editor = editor
         self.unrefined_gain = unrefined_gain

@@ -445,8 +445,9 @@ def test_refine_off_has_no_refine_stats(frames):
 def test_refine_on_beats_refine_off_on_a_real_clip(shared_data, tmp_path):
     """In one run on the same clip: spoof-hr 60 on lp_d20 with the default editor. Without
     refine, the editor's plans sent as planned (unrefined gain 1), CHROM reads 79 bpm (the
-    learned editor alone is too faint for it on this talking head); with refine every classical estimator, LGI, OMIT and ICA (held out of refine's live
-    ensemble) among them, reads within ±3 bpm of the target, at PSNR >= 45 dB."""
+    learned editor alone is too faint for it on this talking head); with refine every
+    classical estimator, LGI, OMIT and ICA (held out of refine's live ensemble) among them,
+    reads within ±3 bpm of the target, at PSNR >= 45 dB."""
     clip = shared_data / "clips" / "lp_d20.mp4"
     names = ["green", "chrom", "pos", "lgi", "omit", "pbv", "ica"]
     results = {}

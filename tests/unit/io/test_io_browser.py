@@ -59,8 +59,8 @@ class DevTools:
 
         self._process = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
-             "--remote-debugging-pipe",
-             "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows", f"--window-size={window[0]},{window[1]}", "about:blank"],
+             "--remote-debugging-pipe", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
+             f"--window-size={window[0]},{window[1]}", "about:blank"],
             pass_fds=(3, 4), preexec_fn=wire_pipes, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_browser_r)
         os.close(from_browser_w)
