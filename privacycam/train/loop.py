@@ -21,6 +21,8 @@ from privacycam.rppg.classical import Pos, rgb_trace
 from privacycam.rppg.deep.estimator import physnet, tscan
 from privacycam.rppg.heart_rate import bandpass, heart_rate
 from privacycam.rppg.objective import attacker, fidelity_loss, pulse_loss
+from privacycam.rppg.published.estimators import PortedEstimator
+from privacycam.rppg.registry import load_estimators
 from privacycam.train.data import CanonicalClip, load_clips
 from privacycam.train.simulate import stream_edits
 
@@ -190,6 +192,13 @@ def evaluate_clip(net: PulseEditorNet, clip: CanonicalClip, names: list[str], de
     return result
 
 
+def published_surrogates(names: list[str]) -> dict[str, PortedEstimator]:
+    """The published models' torch ports among ``names`` (``physnet.pure``, ``tscan.rlap``, ...),
+    weights read from the installed open-rppg package."""
+    ported = [name for name in names if "." in name]
+    return {estimator.name: estimator for estimator in load_estimators(ported)}
+
+
 def selection_score(metrics: dict) -> float:
     """Higher is better: mean spoof hit rate minus mean erase |r| over attackers."""
     rows = list(metrics.values())
@@ -205,7 +214,7 @@ def train(config: TrainConfig, out_dir: Path, cache_dir: Path) -> dict:
     data = Path(config.data_dir)
     train_clips = load_clips([data / f"{n}.mp4" for n in config.train_clips], cache_dir)
     val_clips = load_clips([data / f"{n}.mp4" for n in config.val_clips], cache_dir)
-    deep = {"physnet": physnet(), "tscan": tscan()}
+    deep = {"physnet": physnet(), "tscan": tscan(), **published_surrogates(config.train_attackers + config.heldout_attackers)}
     classical = [attacker(n, deep) for n in config.train_attackers if n not in deep]
     deep_train = [attacker(n, deep) for n in config.train_attackers if n in deep]
     net = PulseEditorNet()

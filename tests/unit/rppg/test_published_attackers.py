@@ -112,3 +112,24 @@ def test_competence_rule_and_verdict() -> None:
         e.within_target = share
     attacker_verdicts(readings, 90.0)
     assert verdict_line(readings, 90.0).startswith("verdict: 3 of 4 competent attackers read 90 bpm")
+
+
+@pytest.mark.parametrize(("architecture", "min_r"), [("physnet", 0.99), ("tscan", 0.95)])
+def test_training_surrogate_reads_the_port_in_its_chunks_with_gradients(evm_faces, architecture: str, min_r: float) -> None:
+    """The editor's training reads a port differentiably on a clip that is no whole number of
+    its chunks (200 frames): the pulse it reads is the one the package's readout reads (TS-CAN's
+    output integrated once, not renormalised per chunk: r 0.97 here)."""
+    from privacycam.rppg.objective import attacker
+    from privacycam.rppg.published.estimators import PortedEstimator
+
+    faces, fps = evm_faces
+    port = PortedEstimator(architecture, "pure")
+    assert len(faces) % port.chunk
+    bgr = torch.from_numpy(np.ascontiguousarray(faces[..., ::-1])).float().permute(0, 3, 1, 2)[None].requires_grad_(True)
+    read = attacker(port.name, {port.name: port})(bgr, fps)
+    assert read.shape == (1, len(faces))
+    wave, reference = read[0].detach().double().numpy(), port.waveform(faces, fps)
+    assert heart_rate(wave, fps) == pytest.approx(heart_rate(reference, fps), abs=1.5)
+    assert np.corrcoef(bandpass(wave, fps), bandpass(reference, fps))[0, 1] >= min_r
+    read[0, 150].backward()  # a frame of the padded last chunk
+    assert float(bgr.grad[0, 150].abs().sum()) > 0
