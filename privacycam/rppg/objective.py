@@ -69,27 +69,17 @@ def rival_share(wave: torch.Tensor, fps: float, hz: torch.Tensor, half_width_hz:
 def attacker(name: str, deep: dict[str, DeepEstimator | PortedEstimator]) -> Attacker:
     """Waveform (B,T) of (B,T,3,S,S) BGR faces: a differentiable classical estimator on the
     spatial mean, or a deep estimator on RGB crops area-resized to its input size (the
-    project's: 36x36; a published port's: its own, fed in its chunks as the package feeds it,
-    the last padded with its last frame), a derivative network's output integrated."""
+    project's: 36x36; a published port's: its own, which it reads in its chunks), a derivative
+    network's output integrated."""
     if name in ESTIMATORS:
         return lambda faces, fps: ESTIMATORS[name](spatial_mean_trace(faces.flip(2)), fps)
     model = deep[name]
     size = getattr(model, "size", DEEP_SIZE)
-    chunk = getattr(model, "chunk", None)
 
     def run(faces: torch.Tensor, fps: float) -> torch.Tensor:
         b, t = faces.shape[:2]
         small = F.interpolate(faces.flip(2).reshape(b * t, 3, *faces.shape[-2:]), size=(size, size), mode="area")
-        small = small.reshape(b, t, 3, size, size).permute(0, 1, 3, 4, 2)
-        if chunk is None:
-            out = model.forward_tensor(small)
-        else:
-            pieces = []
-            for start in range(0, t, chunk):
-                piece = small[:, start : start + chunk]
-                padded = torch.cat([piece, piece[:, -1:].expand(-1, chunk - piece.shape[1], -1, -1, -1)], dim=1)
-                pieces.append(model.forward_tensor(padded)[:, : piece.shape[1]])
-            out = torch.cat(pieces, dim=1)
+        out = model.forward_tensor(small.reshape(b, t, 3, size, size).permute(0, 1, 3, 4, 2))
         return integrate(out) if getattr(model.torch_model(), "output", "waveform") == "derivative" else out
 
     return run

@@ -23,7 +23,7 @@ import torch
 
 from privacycam.rppg.base import Estimator
 from privacycam.rppg.published.nets import ARCHITECTURES
-from privacycam.rppg.published.readout import from_model_rate, model_rate_indices, read_clip
+from privacycam.rppg.published.readout import chunks, from_model_rate, model_rate_indices, read_clip
 from privacycam.rppg.published.weights import PublishedModelsMissing, INSTALL_HINT, read_keras_weights, weights_dir, weights_file
 
 DATASETS = ("pure", "rlap")
@@ -70,11 +70,19 @@ class PortedEstimator(Estimator):
         return self._model
 
     def forward_tensor(self, faces: torch.Tensor) -> torch.Tensor:
-        """Raw output for (B, T, H, W, 3) RGB 0-255 crops of any size (area-resized); differentiable."""
+        """Raw output (B, T) for (B, T, H, W, 3) RGB 0-255 crops of any size (area-resized), fed
+        to the network in its chunks as the package feeds them (the last padded with its last
+        frame, the padding's output cut off); differentiable."""
         b, t, h, w, _ = faces.shape
         frames = faces.reshape(b * t, h, w, 3).permute(0, 3, 1, 2)
         frames = torch.nn.functional.interpolate(frames, size=(self.size, self.size), mode="area")
-        return self._model(frames.permute(0, 2, 3, 1).reshape(b, t, self.size, self.size, 3))
+        frames = frames.permute(0, 2, 3, 1).reshape(b, t, self.size, self.size, 3)
+        pieces = []
+        for start, stop in chunks(t, self.chunk):
+            piece = frames[:, start:stop]
+            padded = torch.cat([piece, piece[:, -1:].expand(-1, self.chunk - (stop - start), -1, -1, -1)], dim=1)
+            pieces.append(self._model(padded)[:, : stop - start])
+        return torch.cat(pieces, dim=1)
 
     def waveform(self, faces: np.ndarray, fps: float) -> np.ndarray:
         small = resize_faces(np.asarray(faces), self.size)
