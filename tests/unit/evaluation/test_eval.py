@@ -136,11 +136,12 @@ def test_unchanged_video_reads_identical(excerpt: Path) -> None:
     assert "MAE" not in result.table()
 
 
-def test_frame_count_mismatch_is_a_clear_error(evm_clip: Path, excerpt: Path) -> None:
-    with pytest.raises(VideoInputError, match="frame counts differ"):
-        evaluate(evm_clip, excerpt, estimators=["pos"])
-    with pytest.raises(VideoInputError, match="frame counts differ"):
-        evaluate(excerpt, evm_clip, estimators=["pos"])
+def test_frame_count_mismatch_is_a_clear_error(evm_frames: np.ndarray, excerpt: Path, tmp_path: Path) -> None:
+    shorter = write_ffv1(tmp_path / "shorter.mkv", evm_frames[:30], 30.0)
+    with pytest.raises(VideoInputError, match=r"frame counts differ: .*shorter.mkv ends at frame 30"):
+        evaluate(excerpt, shorter, estimators=["pos"])
+    with pytest.raises(VideoInputError, match=r"frame counts differ: .*shorter.mkv ends at frame 30"):
+        evaluate(shorter, excerpt, estimators=["pos"])
 
 
 def test_missing_inputs_are_clear_errors(evm_clip: Path, tmp_path: Path) -> None:
