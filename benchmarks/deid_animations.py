@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("prefix", type=Path, help="output path prefix: PREFIX-CLIP.webp")
     parser.add_argument("--clips", nargs="+", required=True)
     parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--height", type=int, default=160)
+    parser.add_argument("--height", type=int, default=128)
     parser.add_argument("--quality", type=int, default=75, help="WebP quality, 1-100")
     args = parser.parse_args()
     for clip in args.clips:
