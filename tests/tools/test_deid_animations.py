@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import cv2
 import numpy as np
@@ -14,7 +15,7 @@ from rppg_clips import write_ffv1
 TOOL = Path(__file__).resolve().parents[2] / "benchmarks" / "deid_animations.py"
 
 
-def load_tool():
+def load_tool() -> ModuleType:
     spec = importlib.util.spec_from_file_location("deid_animations", TOOL)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
