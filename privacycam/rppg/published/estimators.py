@@ -74,12 +74,13 @@ class PortedEstimator(Estimator):
         to the network in its chunks as the package feeds them (the last padded with its last
         frame, the padding's output cut off); differentiable."""
         b, t, h, w, _ = faces.shape
-        frames = faces.reshape(b * t, h, w, 3).permute(0, 3, 1, 2)
-        frames = torch.nn.functional.interpolate(frames, size=(self.size, self.size), mode="area")
-        frames = frames.permute(0, 2, 3, 1).reshape(b, t, self.size, self.size, 3)
+        if (h, w) != (self.size, self.size):  # the training attacker hands them over at the size already
+            frames = faces.reshape(b * t, h, w, 3).permute(0, 3, 1, 2)
+            frames = torch.nn.functional.interpolate(frames, size=(self.size, self.size), mode="area")
+            faces = frames.permute(0, 2, 3, 1).reshape(b, t, self.size, self.size, 3)
         pieces = []
         for start, stop in chunks(t, self.chunk):
-            piece = frames[:, start:stop]
+            piece = faces[:, start:stop]
             padded = torch.cat([piece, piece[:, -1:].expand(-1, self.chunk - (stop - start), -1, -1, -1)], dim=1)
             pieces.append(self._model(padded)[:, : stop - start])
         return torch.cat(pieces, dim=1)
