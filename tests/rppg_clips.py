@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import cv2
@@ -29,12 +30,14 @@ def inject_pulse(
     return out
 
 
-def write_ffv1(path: Path, frames_bgr: np.ndarray, fps: float) -> Path:
-    """Write BGR frames losslessly (FFV1 in Matroska)."""
-    height, width = frames_bgr.shape[1:3]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"FFV1"), fps, (width, height))
-    assert writer.isOpened(), f"cannot write {path}"
+def write_ffv1(path: Path, frames_bgr: Iterable[np.ndarray], fps: float) -> Path:
+    """Write BGR frames (an array, or any iterable: one frame in memory at a time) losslessly (FFV1)."""
+    writer = None
     for frame in frames_bgr:
+        if writer is None:
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"FFV1"), fps, frame.shape[1::-1])
+            assert writer.isOpened(), f"cannot write {path}"
         writer.write(frame)
+    assert writer is not None, f"no frames for {path}"
     writer.release()
     return path

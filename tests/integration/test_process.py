@@ -34,24 +34,13 @@ def _read_all(path: Path) -> tuple[np.ndarray, float]:
     return np.array(list(_frames(path))), _fps(path)
 
 
-def _first_seconds(clip: Path, seconds: float, out: Path) -> Path:
-    """The clip's first ``seconds``, decoded and written losslessly (FFV1) frame by frame."""
-    fps = _fps(clip)
-    writer = None
-    for frame in islice(_frames(clip), int(round(seconds * fps))):
-        if writer is None:
-            writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"FFV1"), fps, frame.shape[1::-1])
-        writer.write(frame)
-    writer.release()
-    return out
-
-
 # the whole of evm_face; the first 5 s of the 720x1280 webcam-like clip (its 12 s take minutes)
 @pytest.mark.parametrize("clip_name, seconds", [("evm_face.mp4", None), ("lp_d13.mp4", 5.0)])
 def test_process_real_clip_keeps_frames_and_changes_only_skin_and_halo(shared_data, tmp_path, clip_name, seconds):
     clip = shared_data / "clips" / clip_name
     if seconds is not None:
-        clip = _first_seconds(clip, seconds, tmp_path / "excerpt.avi")
+        fps = _fps(clip)  # decoded, written losslessly one frame at a time
+        clip = write_ffv1(tmp_path / "excerpt.avi", islice(_frames(clip), int(round(seconds * fps))), fps)
     digest = hashlib.sha256(clip.read_bytes()).hexdigest()
     out = tmp_path / "out.mkv"
     regions: list[tuple] = []
