@@ -12,29 +12,17 @@ encoder); browsers and GitHub show WebP like a GIF.
 from __future__ import annotations
 
 import argparse
+from itertools import islice
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from privacycam.face.landmarks import FaceTracker
+from privacycam.rppg.roi import open_video
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = (REPO / "../shared/data").resolve()
-
-
-def read_frames(path: Path, start: int, count: int) -> list[np.ndarray]:
-    """``count`` frames of ``path`` from frame ``start`` (fewer where the video ends)."""
-    capture = cv2.VideoCapture(str(path))
-    capture.set(cv2.CAP_PROP_POS_FRAMES, start)
-    frames = []
-    while len(frames) < count:
-        ok, image = capture.read()
-        if not ok:
-            break
-        frames.append(image)
-    capture.release()
-    return frames
 
 
 def face_square(frames: list[np.ndarray], grow: float = 1.5) -> tuple[int, int, int]:
@@ -56,12 +44,11 @@ def face_square(frames: list[np.ndarray], grow: float = 1.5) -> tuple[int, int, 
 
 def animate(original: Path, filtered: Path, out: Path, seconds: float, height: int, quality: int) -> int:
     """Write ``out`` (animated WebP, original | filtered); returns its size in bytes."""
-    capture = cv2.VideoCapture(str(filtered))
-    count, fps = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), capture.get(cv2.CAP_PROP_FPS) or 30.0
-    capture.release()
-    length = min(count, int(round(seconds * fps)))
-    start = max(0, (count - length) // 2)
-    before, after = read_frames(original, start, length), read_frames(filtered, start, length)
+    info, after = open_video(filtered)
+    length = min(info.frame_count, int(round(seconds * info.fps)))
+    start = max(0, (info.frame_count - length) // 2)
+    after = list(islice(after, start, start + length))
+    before = list(islice(open_video(original)[1], start, start + length))
     if len(before) != len(after) or not after:
         raise SystemExit(f"{original.name}: {len(before)} original and {len(after)} filtered frames from {start}")
     x0, y0, side = face_square(before)
@@ -71,7 +58,7 @@ def animate(original: Path, filtered: Path, out: Path, seconds: float, height: i
                    for im in pair])
         for pair in zip(before, after)
     ]
-    animation.durations = [int(round(1000.0 / fps))] * len(after)
+    animation.durations = [int(round(1000.0 / info.fps))] * len(after)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwriteanimation(str(out), animation, [cv2.IMWRITE_WEBP_QUALITY, quality]):
         raise SystemExit(f"cannot write {out}")

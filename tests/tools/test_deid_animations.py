@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
+from itertools import islice
 from pathlib import Path
 from types import ModuleType
 
 import cv2
 import numpy as np
 import pytest
-
 from rppg_clips import write_ffv1
+
+from privacycam.rppg.roi import open_video
 
 TOOL = Path(__file__).resolve().parents[2] / "benchmarks" / "deid_animations.py"
 
@@ -22,15 +24,8 @@ def load_tool() -> ModuleType:
     return module
 
 
-def first_frames(clip: Path, count: int) -> np.ndarray:
-    capture = cv2.VideoCapture(str(clip))
-    frames = [capture.read()[1] for _ in range(count)]
-    capture.release()
-    return np.stack(frames)
-
-
 def test_animation_plays_the_middle_second_side_by_side(evm_clip: Path, tmp_path: Path) -> None:
-    frames = first_frames(evm_clip, 45)
+    frames = np.stack(list(islice(open_video(evm_clip)[1], 45)))
     brighter = write_ffv1(tmp_path / "brighter.avi", np.clip(frames.astype(int) + 20, 0, 255).astype(np.uint8), 30.0)
     out = tmp_path / "anim.webp"
     load_tool().animate(evm_clip, brighter, out, seconds=1.0, height=96, quality=90)
