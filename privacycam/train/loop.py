@@ -21,7 +21,7 @@ from privacycam.rppg.classical import Pos, rgb_trace
 from privacycam.rppg.deep.estimator import physnet, tscan
 from privacycam.rppg.heart_rate import bandpass, heart_rate
 from privacycam.rppg.objective import attacker, fidelity_loss, pulse_loss
-from privacycam.rppg.published.estimators import PortedEstimator
+from privacycam.rppg.published.estimators import PORT_NAMES, PortedEstimator
 from privacycam.rppg.registry import load_estimators
 from privacycam.train.data import CanonicalClip, load_clips
 from privacycam.train.simulate import stream_edits
@@ -195,8 +195,7 @@ def evaluate_clip(net: PulseEditorNet, clip: CanonicalClip, names: list[str], de
 def published_surrogates(names: list[str]) -> dict[str, PortedEstimator]:
     """The published models' torch ports among ``names`` (``physnet.pure``, ``tscan.rlap``, ...),
     weights read from the installed open-rppg package."""
-    ported = [name for name in names if "." in name]
-    return {estimator.name: estimator for estimator in load_estimators(ported)}
+    return {estimator.name: estimator for estimator in load_estimators([name for name in names if name in PORT_NAMES])}
 
 
 def selection_score(metrics: dict) -> float:

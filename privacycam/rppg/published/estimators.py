@@ -28,6 +28,7 @@ from privacycam.rppg.published.weights import PublishedModelsMissing, INSTALL_HI
 
 DATASETS = ("pure", "rlap")
 WEIGHT_FILES = {"physnet": "physnet.{}.weights.h5", "tscan": "TSCAN.{}.weights.h5", "efficientphys": "EfficientPhys.{}.weights.h5"}
+PORT_NAMES = tuple(f"{architecture}.{dataset}" for architecture in WEIGHT_FILES for dataset in DATASETS)  # estimator names
 # The package's own model names for the families that run through its code (held out).
 HELD_OUT_MODELS = ("FacePhys.rlap", "ME-chunk.rlap", "ME-chunk.pure", "PhysFormer.pure", "PhysFormer.rlap",
                    "PhysMamba.pure", "PhysMamba.rlap", "RhythmMamba.pure", "RhythmMamba.rlap")

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from privacycam.rppg.differentiable import ESTIMATORS
-from privacycam.rppg.published.estimators import DATASETS, WEIGHT_FILES
+from privacycam.rppg.published.estimators import PORT_NAMES
 from privacycam.train.data import CanonicalClip
 from privacycam.train.loop import Sampler, TrainConfig, _jpeg, _moved
 
@@ -70,7 +70,7 @@ def test_segments_are_seeded_and_augmentation_is_off_by_default(clip):
 @pytest.mark.parametrize("path", [MODELS / "pulse_editor_train.json", *sorted(MODELS.glob("pulse_editor_train_*.json"))], ids=lambda p: p.stem)
 def test_committed_training_configs_name_real_attackers_and_keep_train_and_held_out_apart(path):
     config = TrainConfig.from_file(path)  # an unknown key raises
-    known = {*ESTIMATORS, "physnet", "tscan", *(f"{port}.{data}" for port in WEIGHT_FILES for data in DATASETS)}
+    known = {*ESTIMATORS, "physnet", "tscan", *PORT_NAMES}
     assert set(config.train_attackers) <= known and set(config.heldout_attackers) <= known
     assert not set(config.train_attackers) & set(config.heldout_attackers)
     assert not set(config.train_clips) & set(config.val_clips)
