@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from scipy import stats
-from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 PEAK = 255.0  # uint8 images
 
@@ -16,9 +17,12 @@ def _region(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def mse(original: np.ndarray, filtered: np.ndarray, mask: np.ndarray | None = None) -> float:
     """Mean squared error over all pixels, or over the (H, W) ``mask`` region."""
+    original, filtered = np.asarray(original), np.asarray(filtered)
     if mask is not None:
         original, filtered = _region(original, mask), _region(filtered, mask)
-    return float(mean_squared_error(np.asarray(original, np.float32), np.asarray(filtered, np.float32)))
+    if original.dtype != filtered.dtype:
+        original, filtered = original.astype(np.float64), filtered.astype(np.float64)
+    return float(cv2.norm(original, filtered, cv2.NORM_L2SQR)) / original.size
 
 
 def psnr_from_mse(value: float, peak: float = PEAK) -> float:

@@ -12,14 +12,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 from rppg_clips import inject_pulse, write_ffv1
 
 from privacycam.errors import PrivacyCamError, VideoInputError
 from privacycam.evaluation import command, metrics
 from privacycam.evaluation.report import evaluate
 from privacycam.pulse.target import synthetic_ppg
+from privacycam.rppg.base import Estimator
 from privacycam.rppg.heart_rate import heart_rate
 from privacycam.rppg.roi import detect_face, open_video
+from privacycam.torch_threads import usable_cores
 
 CLASSICAL = ["green", "chrom", "pos", "lgi", "pbv", "ica", "omit"]
 EVM_BPM = 53.5
@@ -134,6 +137,29 @@ def test_unchanged_video_reads_identical(excerpt: Path) -> None:
     assert summary["fidelity"]["psnr_db"] is None  # inf is not JSON
     json.dumps(summary, allow_nan=False)
     assert "MAE" not in result.table()
+
+
+class _ThreadCounter(Estimator):
+    """GREEN's mean, recording how many torch threads it was run with."""
+
+    name = "thread-counter"
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+
+    def waveform(self, faces: np.ndarray, fps: float) -> np.ndarray:
+        self.threads.append(torch.get_num_threads())
+        return faces[..., 1].mean(axis=(1, 2)).astype(np.float64)
+
+
+def test_estimators_run_on_every_core_even_after_an_editor_pinned_torch_to_one(excerpt: Path) -> None:
+    counter, before = _ThreadCounter(), torch.get_num_threads()
+    torch.set_num_threads(1)  # what refine and the de-identification search do, process-wide
+    try:
+        evaluate(excerpt, excerpt, estimators=[counter], ssim_frames=2)
+        assert counter.threads == [usable_cores()] * 2 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_frame_count_mismatch_is_a_clear_error(evm_frames: np.ndarray, excerpt: Path, tmp_path: Path) -> None:
