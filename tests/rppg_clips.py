@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from fractions import Fraction
 from pathlib import Path
 
-import cv2
+import av
 import numpy as np
 
 from privacycam.pulse.colour import BLOOD_VOLUME_BGR
@@ -31,13 +32,16 @@ def inject_pulse(
 
 
 def write_ffv1(path: Path, frames_bgr: Iterable[np.ndarray], fps: float) -> Path:
-    """Write BGR frames (an array, or any iterable: one frame in memory at a time) losslessly (FFV1)."""
-    writer = None
-    for frame in frames_bgr:
-        if writer is None:
-            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"FFV1"), fps, frame.shape[1::-1])
-            assert writer.isOpened(), f"cannot write {path}"
-        writer.write(frame)
-    assert writer is not None, f"no frames for {path}"
-    writer.release()
+    """Write BGR frames (an array, or any iterable: one frame in memory at a time) losslessly
+    (FFV1, slice-threaded: about twice as fast as OpenCV's single-threaded writer at 720p)."""
+    with av.open(str(path), "w") as container:
+        stream = None
+        for frame in frames_bgr:
+            if stream is None:
+                stream = container.add_stream("ffv1", rate=Fraction(fps).limit_denominator(1001))
+                stream.width, stream.height, stream.pix_fmt = frame.shape[1], frame.shape[0], "bgr0"
+                stream.thread_type = "AUTO"
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")))
+        assert stream is not None, f"no frames for {path}"
+        container.mux(stream.encode())
     return path

@@ -130,6 +130,7 @@ def test_spoof_on_held_out_evm_clip(evm_clip, tmp_path):
     assert all(abs(e.hr_filtered - 120.0) <= 3.0 for e in read.values()), {n: e.hr_filtered for n, e in read.items()}
 
 
+@pytest.mark.slow  # erase ships the spectral editor; this records why not the learned one
 @pytest.mark.xfail(strict=True, reason="erase target not met by the learned editor alone: erase |r| 0.37-0.80 on evm_face (PULSE_EDITOR.md)")
 def test_erase_meets_the_target_on_held_out_evm_clip(evm_clip, tmp_path):
     read = _filtered_evm(evm_clip, tmp_path, "erase", None, ["green", "chrom", "pos", "lgi"])
