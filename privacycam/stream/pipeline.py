@@ -272,7 +272,7 @@ class FilterPipeline:
         if halo:  # the skin's target as a relative colour change, continued onto the pixels around it
             target = skin_mean(grid_edit - undriven, canonical_skin) / np.maximum(skin_mean(crop, canonical_skin), 1.0)
         composite = self._compositor.compose(
-            image, warp, box, mask, grid_edit, flow=self._plan.flow, halo_square=square if halo else None, halo_target=target
+            image, warp, box, mask, grid_edit, flow=self._planned_flow(seam), halo_square=square if halo else None, halo_target=target
         )
         timings["composite"] = _ms(t)
         return ProcessedFrame(
@@ -284,6 +284,15 @@ class FilterPipeline:
         the ``seam`` weight (None: past the seam)."""
         edit = self._plan.edit_at(timestamp, drive)
         return edit if seam is None else crossfade(edit, self._previous_plan.edit_at(timestamp, drive), seam)
+
+    def _planned_flow(self, seam: float | None) -> np.ndarray | None:
+        """The current plan's displacement (de-identification), cross-faded like its edit with
+        the previous plan's; a plan without one has none, so a reshape fades in and out."""
+        flow = self._plan.flow
+        previous = None if seam is None else self._previous_plan.flow
+        if previous is None:
+            return flow if seam is None or flow is None else seam * flow
+        return crossfade(np.zeros_like(previous) if flow is None else flow, previous, seam)
 
     def _window(self) -> Window:
         """The ring's history with one held box, the one held still the longest: skin, face

@@ -11,7 +11,7 @@ import pytest
 from privacycam.app.editors import make_editor
 from privacycam.app.process import process_image
 from privacycam.config import FilterConfig
-from privacycam.editors.base import Window
+from privacycam.editors.base import Editor, Plan, Window
 from privacycam.editors.composite import SumPlan
 from privacycam.editors.deid import DeidEditor, DeidPlan
 from privacycam.editors.deid_apply import reshape_face
@@ -174,3 +174,38 @@ def test_refined_combined_plan_keeps_the_reshape():
     identity = DeidPlan(1.0, np.zeros((CROP, CROP, 3), np.float32), flow)
     refined = RefinedPlan(identity, np.ones(3, np.float32), np.zeros(3, np.float32), None)
     assert refined.flow is flow and refined.region == "face"
+
+
+class _FixedReshape(Editor):
+    """deidentify: one constant displacement (3 canonical px to the right); other modes: no change."""
+
+    name = "fixed-reshape"
+    min_window_s = 0.0
+
+    def plan(self, window: Window, mode) -> Plan:
+        size = window.crops.shape[1]
+        zeros = np.zeros((size, size, 3), np.float32)
+        flow = np.zeros((size, size, 2), np.float32)
+        flow[..., 0] = 3.0
+        made_at = float(window.timestamps[-1])
+        return DeidPlan(made_at, zeros, flow) if mode.deidentify else DeidPlan(made_at, zeros, None, region="skin")
+
+
+def test_a_mode_switch_fades_the_reshape_out_over_the_seam(shared_data):
+    """From deidentify to spoof-hr the face's displacement fades over ``crossfade_frames``
+    (cross-faded like the edit), instead of the face snapping back in one frame."""
+    config = FilterConfig(asynchronous=False, refine_steps=0, crossfade_frames=6)
+    pipeline = FilterPipeline(_FixedReshape(), parse_mode("deidentify"), config)
+    change = []
+    with VideoFileSource(shared_data / "clips" / "evm_face.mp4") as source:
+        for index, frame in zip(range(40), source):
+            if index == 20:
+                pipeline.set_mode(parse_mode("spoof-hr", 90))
+            result = pipeline.process(frame)
+            change.append(float(np.abs(result.image.astype(float) - frame.image).mean()))
+    pipeline.close()
+    reshaped, after = np.mean(change[10:20]), change[20:]
+    assert reshaped > 0.05
+    fading = np.array(after[:6])
+    assert np.all(np.diff(fading) < 0) and fading[0] > 0.5 * reshaped, change  # a ramp down, not a step
+    assert max(after[8:]) < 0.02 * reshaped, change  # then gone
