@@ -51,10 +51,8 @@ class WarpRefiner:
     ``batch`` of the given crops and fresh input transformations (EOT). Not thread-safe."""
 
     def __init__(self, steps: int = 3, lr: float = 0.3, margin: float = 0.8, max_shift: float = 3.0,
-                 max_tone: float = 6.0, tone_lr: float = 1.0, batch: int = 2, seed: int = 0, memory: int = 8) -> None:
+                 max_tone: float = 6.0, tone_lr: float = 1.0, batch: int = 2, seed: int = 0) -> None:
         self.steps, self.lr, self.margin, self.batch = steps, lr, margin, batch
-        self.memory = memory
-        self._hard: list[list] = []  # [distance, crop]: past crops the changed face came closest to matching on
         self.max_shift, self.max_tone, self.tone_lr = max_shift, max_tone, tone_lr
         self._rng = np.random.default_rng(seed)
         torch.set_num_threads(1)  # process-wide: a second intra-op thread thrashes on 2 cores
@@ -88,16 +86,11 @@ class WarpRefiner:
         crops = torch.from_numpy(np.asarray(crops_bgr, np.float32).transpose(0, 3, 1, 2).copy())
         for _ in range(self.steps if steps is None else steps):
             picked = crops[self._rng.integers(len(crops), size=self.batch)]
-            replayed = None
-            if self._hard:
-                replayed = self._hard[self._rng.integers(len(self._hard))]
-                picked = torch.cat([picked[:-1], replayed[1][None]])
             transform = random_transform(self._rng, self.batch)
             with torch.no_grad():
                 reference = self._net(transform(render(picked, self._affine)))
             changed = render(self.change(picked), self._affine)
             dist = ((self._net(transform(changed)) - reference).pow(2).sum(1) + 1e-8).sqrt()
-            self._remember(picked, dist.detach(), replayed)
             loss = F.relu(self.margin - dist).mean()
             if float(loss.detach()) == 0.0:
                 self.distance = dist.mean().item()
@@ -110,16 +103,3 @@ class WarpRefiner:
                 self._tone.clamp_(-self.max_tone, self.max_tone)
             self.distance = dist.mean().item()
         return self.fields()
-
-    def _remember(self, picked: torch.Tensor, dist: torch.Tensor, replayed: list | None) -> None:
-        """Keep the ``memory`` hardest crops seen (closest to a match), replayed in later steps."""
-        if not self.memory:
-            return
-        fresh = len(picked) - (replayed is not None)
-        if replayed is not None:
-            replayed[0] = float(dist[-1])
-        for index in range(fresh):
-            if float(dist[index]) < self.margin:
-                self._hard.append([float(dist[index]), picked[index].clone()])
-        self._hard.sort(key=lambda entry: entry[0])
-        del self._hard[self.memory :]
