@@ -286,13 +286,14 @@ class FilterPipeline:
         return edit if seam is None else crossfade(edit, self._previous_plan.edit_at(timestamp, drive), seam)
 
     def _planned_flow(self, seam: float | None) -> np.ndarray | None:
-        """The current plan's displacement (de-identification), cross-faded like its edit with
-        the previous plan's; a plan without one has none, so a reshape fades in and out."""
+        """The current plan's displacement (de-identification). Across a switch into or out of
+        it the displacement fades in or out over the seam, like the edit; between two plans
+        that both have one the new one applies at once (the editor already blends its plans)."""
         flow = self._plan.flow
         previous = None if seam is None else self._previous_plan.flow
-        if previous is None:
-            return flow if seam is None or flow is None else seam * flow
-        return crossfade(np.zeros_like(previous) if flow is None else flow, previous, seam)
+        if seam is None or (flow is None) == (previous is None):
+            return flow
+        return seam * flow if previous is None else (1 - seam) * previous
 
     def _window(self) -> Window:
         """The ring's history with one held box, the one held still the longest: skin, face
