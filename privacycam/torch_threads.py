@@ -12,9 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+def affinity_cores() -> int:
+    """Cores the operating system lets this process run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def usable_cores() -> int:
-    """Cores this process may use, capped by ``OMP_NUM_THREADS`` where set (Ray's workers set it)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """:func:`affinity_cores`, capped by ``OMP_NUM_THREADS`` where set (Ray's workers set it)."""
+    cores = affinity_cores()
     try:
         return max(1, min(cores, int(os.environ.get("OMP_NUM_THREADS", cores))))
     except ValueError:

@@ -19,6 +19,7 @@ from privacycam import __version__
 from privacycam.app.stream import build_pipeline, build_stream
 from privacycam.config import FilterConfig
 from privacycam.modes import Mode
+from privacycam.torch_threads import affinity_cores
 
 if TYPE_CHECKING:
     from privacycam.io.sources import SyntheticSource
@@ -105,7 +106,7 @@ def run_environment() -> dict:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "cpu": cpu_model(),
         "cpu_cores": os.cpu_count(),
-        "cpu_cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu_cores_usable": affinity_cores(),
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
